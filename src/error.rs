@@ -1,0 +1,112 @@
+//! One error type for every handler. People see a short sentence in their language on an
+//! error page; the log gets the whole cause chain.
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+
+use crate::i18n::Strings;
+
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// No page at this address.
+    #[error("not found")]
+    NotFound,
+    /// The mailbox named in the URL does not exist (or cannot be selected).
+    #[error("no such mailbox: {0}")]
+    MailboxNotFound(String),
+    /// The UID named in the URL is not in the mailbox (moved, deleted, or never was).
+    #[error("no such message")]
+    MessageNotFound,
+    /// Malformed input that a person could not have produced through our forms.
+    #[error("bad request: {0}")]
+    BadRequest(String),
+    /// A state-changing request without the right CSRF token.
+    #[error("CSRF token missing or wrong")]
+    Csrf,
+    /// The IMAP server failed or answered something we could not use.
+    #[error("mail server failed")]
+    Upstream(#[source] anyhow::Error),
+    /// The mail server no longer accepts this session's password (changed elsewhere): the
+    /// person must sign in again.
+    #[error("session ended by the mail server")]
+    SessionEnded,
+    /// A bug or an impossible state in Posta itself.
+    #[error("internal error")]
+    Internal(#[from] anyhow::Error),
+}
+
+/// What the error page middleware needs to render a response: put in the response's
+/// extensions by [`AppError::into_response`], because only the middleware knows the language.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ErrorKind {
+    NotFound,
+    MailboxNotFound,
+    MessageNotFound,
+    BadRequest,
+    Csrf,
+    Upstream,
+    Internal,
+}
+
+impl ErrorKind {
+    pub fn message(self, t: &Strings) -> &'static str {
+        match self {
+            ErrorKind::NotFound => t.err_not_found,
+            ErrorKind::MailboxNotFound => t.err_mailbox_not_found,
+            ErrorKind::MessageNotFound => t.err_message_not_found,
+            ErrorKind::BadRequest => t.err_bad_request,
+            ErrorKind::Csrf => t.err_form_expired,
+            ErrorKind::Upstream => t.err_upstream,
+            ErrorKind::Internal => t.err_internal,
+        }
+    }
+}
+
+impl AppError {
+    pub fn kind(&self) -> ErrorKind {
+        match self {
+            AppError::NotFound => ErrorKind::NotFound,
+            AppError::MailboxNotFound(_) => ErrorKind::MailboxNotFound,
+            AppError::MessageNotFound => ErrorKind::MessageNotFound,
+            AppError::BadRequest(_) => ErrorKind::BadRequest,
+            AppError::Csrf => ErrorKind::Csrf,
+            AppError::Upstream(_) => ErrorKind::Upstream,
+            AppError::Internal(_) | AppError::SessionEnded => ErrorKind::Internal,
+        }
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::NotFound | AppError::MailboxNotFound(_) | AppError::MessageNotFound => {
+                StatusCode::NOT_FOUND
+            }
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+            AppError::SessionEnded => StatusCode::SEE_OTHER,
+        }
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::SessionEnded = self {
+            return axum::response::Redirect::to("/login?expired=1").into_response();
+        }
+        match &self {
+            AppError::Upstream(cause) => {
+                tracing::warn!(error = format!("{cause:#}"), "mail server error")
+            }
+            AppError::Internal(cause) => {
+                tracing::error!(error = format!("{cause:#}"), "internal error")
+            }
+            other => tracing::debug!(error = %other, "request refused"),
+        }
+        let mut response = self.status().into_response();
+        response.extensions_mut().insert(self.kind());
+        response
+    }
+}
+
+pub type AppResult<T> = Result<T, AppError>;

@@ -1,0 +1,270 @@
+//! Opening an IMAP connection and logging in: TCP, TLS (implicit or STARTTLS), greeting,
+//! LOGIN, capabilities. Every way this can fail becomes a [`LoginError`] a person can act on.
+
+use std::collections::HashSet;
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use async_imap::error::Error as ImapError;
+use async_imap::{Client, Session};
+use tokio::net::TcpStream;
+
+use super::stream::MailStream;
+use crate::upstream::{Security, Upstream};
+
+/// Why a connection or login did not succeed.
+#[derive(Debug, thiserror::Error)]
+pub enum LoginError {
+    /// The server said NO to LOGIN; its own words may explain (app password, IMAP disabled).
+    #[error("login refused: {0}")]
+    WrongPassword(String),
+    /// The server does not allow LOGIN on this connection (LOGINDISABLED, PRIVACYREQUIRED).
+    #[error("login disabled by the server: {0}")]
+    LoginDisabled(String),
+    #[error("could not connect: {0}")]
+    Unreachable(String),
+    #[error("timed out")]
+    Timeout,
+    #[error("certificate name mismatch: {0}")]
+    TlsName(String),
+    #[error("TLS failed: {0}")]
+    Tls(String),
+    #[error("server does not offer STARTTLS")]
+    NoStartTls,
+    /// The host resolves to an address this gateway may not connect to.
+    #[error("address refused by the upstream policy: {0}")]
+    Refused(String),
+    /// Something that does not behave like an IMAP server.
+    #[error("not an IMAP server: {0}")]
+    Protocol(String),
+}
+
+impl LoginError {
+    /// The server's own explanation, worth showing to the person (it is often the only place
+    /// that says "enable IMAP in settings" or "use an app password").
+    pub fn server_text(&self) -> Option<&str> {
+        match self {
+            LoginError::WrongPassword(t) | LoginError::LoginDisabled(t) => {
+                let t = t.trim();
+                (!t.is_empty()).then_some(t)
+            }
+            _ => None,
+        }
+    }
+}
+
+/// What the server can do, as far as Posta cares.
+#[derive(Clone, Debug, Default)]
+pub struct Capabilities(HashSet<String>);
+
+impl Capabilities {
+    pub fn has(&self, name: &str) -> bool {
+        self.0.contains(&name.to_ascii_uppercase())
+    }
+}
+
+/// Everything needed to reach a server, minus who is logging in.
+#[derive(Clone)]
+pub struct Connector {
+    /// Extra trusted CA (`--tls-ca`), added to the system roots.
+    pub extra_ca: Option<native_tls::Certificate>,
+    /// Limit for connect + TLS + greeting + login together.
+    pub timeout: Duration,
+    /// Refuse hosts that resolve to loopback, private or link-local addresses (servers a
+    /// person typed or discovery found, on a public gateway). Operator-configured upstreams
+    /// are trusted and skip the check.
+    pub refuse_private: bool,
+}
+
+impl Connector {
+    fn tls(&self) -> async_native_tls::TlsConnector {
+        let tls = async_native_tls::TlsConnector::new();
+        match &self.extra_ca {
+            Some(ca) => tls.add_root_certificate(ca.clone()),
+            None => tls,
+        }
+    }
+
+    /// Connects, secures, reads the greeting and logs in.
+    pub async fn login(
+        &self,
+        upstream: &Upstream,
+        user: &str,
+        password: &str,
+    ) -> Result<(Session<MailStream>, Capabilities), LoginError> {
+        tokio::time::timeout(self.timeout, self.login_inner(upstream, user, password))
+            .await
+            .map_err(|_| LoginError::Timeout)?
+    }
+
+    async fn login_inner(
+        &self,
+        upstream: &Upstream,
+        user: &str,
+        password: &str,
+    ) -> Result<(Session<MailStream>, Capabilities), LoginError> {
+        let client = self.open(upstream).await?;
+        let (mut session, caps) = match client.login_with_capabilities(user, password).await {
+            Ok(ok) => ok,
+            Err((ImapError::No(text), _)) => {
+                return Err(if text.contains("PRIVACYREQUIRED") {
+                    LoginError::LoginDisabled(text)
+                } else {
+                    LoginError::WrongPassword(strip_code(&text))
+                });
+            }
+            Err((ImapError::Bad(text), _)) => return Err(LoginError::LoginDisabled(text)),
+            // Dovecot and others hang up on internal login failures.
+            Err((ImapError::ConnectionLost | ImapError::Io(_), _)) => {
+                return Err(LoginError::Unreachable(
+                    "the server closed the connection during login".into(),
+                ));
+            }
+            Err((e, _)) => return Err(LoginError::Protocol(e.to_string())),
+        };
+        let caps = match caps {
+            Some(c) => c,
+            None => session
+                .capabilities()
+                .await
+                .map_err(|e| LoginError::Protocol(e.to_string()))?,
+        };
+        let caps = Capabilities(
+            caps.iter()
+                .filter_map(|c| match c {
+                    async_imap::types::Capability::Atom(a) => Some(a.to_ascii_uppercase()),
+                    async_imap::types::Capability::Imap4rev1 => Some("IMAP4REV1".into()),
+                    _ => None,
+                })
+                .collect(),
+        );
+        Ok((session, caps))
+    }
+
+    /// TCP + TLS + greeting, ready for LOGIN.
+    async fn open(&self, upstream: &Upstream) -> Result<Client<MailStream>, LoginError> {
+        let tcp = self.tcp(upstream).await?;
+        let client = match upstream.security {
+            Security::Tls => {
+                let tls = self.handshake(upstream, tcp).await?;
+                Client::new(MailStream::Tls(Box::new(tls)))
+            }
+            Security::Insecure => Client::new(MailStream::Plain(tcp)),
+            Security::StartTls => {
+                let mut plain = Client::new(tcp);
+                read_greeting(&mut plain).await?;
+                plain
+                    .run_command_and_check_ok("STARTTLS", None)
+                    .await
+                    .map_err(|e| match e {
+                        ImapError::No(_) | ImapError::Bad(_) => LoginError::NoStartTls,
+                        other => LoginError::Protocol(other.to_string()),
+                    })?;
+                let tls = self.handshake(upstream, plain.into_inner()).await?;
+                // After STARTTLS there is no second greeting.
+                return Ok(Client::new(MailStream::Tls(Box::new(tls))));
+            }
+        };
+        let mut client = client;
+        read_greeting(&mut client).await?;
+        Ok(client)
+    }
+
+    async fn tcp(&self, upstream: &Upstream) -> Result<TcpStream, LoginError> {
+        let addrs: Vec<SocketAddr> = tokio::net::lookup_host(upstream.authority())
+            .await
+            .map_err(|e| LoginError::Unreachable(format!("{}: {e}", upstream.host)))?
+            .collect();
+        if self.refuse_private {
+            let ips: Vec<_> = addrs.iter().map(|a| a.ip()).collect();
+            crate::discovery::check_host_allowed(&ips, false)
+                .map_err(|e| LoginError::Refused(format!("{}: {e}", upstream.host)))?;
+        }
+        let mut last = None;
+        // Connect to the addresses we resolved (and checked), never re-resolving.
+        for addr in addrs {
+            match TcpStream::connect(addr).await {
+                Ok(s) => {
+                    s.set_nodelay(true).ok();
+                    return Ok(s);
+                }
+                Err(e) => last = Some(e),
+            }
+        }
+        Err(LoginError::Unreachable(match last {
+            Some(e) => format!("{}: {e}", upstream.authority()),
+            None => format!("{}: no addresses", upstream.host),
+        }))
+    }
+
+    async fn handshake(
+        &self,
+        upstream: &Upstream,
+        tcp: TcpStream,
+    ) -> Result<async_native_tls::TlsStream<TcpStream>, LoginError> {
+        self.tls()
+            .connect(upstream.host.as_str(), tcp)
+            .await
+            .map_err(|e| {
+                let text = e.to_string();
+                if text.contains("hostname mismatch") || text.contains("IP address mismatch") {
+                    LoginError::TlsName(text)
+                } else {
+                    LoginError::Tls(text)
+                }
+            })
+    }
+}
+
+async fn read_greeting<T>(client: &mut Client<T>) -> Result<(), LoginError>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + std::fmt::Debug + Send,
+{
+    use async_imap::imap_proto::{Response, Status};
+    let greeting = client
+        .read_response()
+        .await
+        .map_err(|e| LoginError::Protocol(e.to_string()))?
+        .ok_or_else(|| LoginError::Protocol("connection closed before the greeting".into()))?;
+    match greeting.parsed() {
+        Response::Data {
+            status: Status::Ok, ..
+        } => Ok(()),
+        Response::Data {
+            status: Status::Bye,
+            outcome,
+        } => Err(LoginError::Unreachable(
+            outcome
+                .information
+                .as_deref()
+                .unwrap_or("server said BYE")
+                .to_owned(),
+        )),
+        other => Err(LoginError::Protocol(format!(
+            "unexpected greeting {other:?}"
+        ))),
+    }
+}
+
+/// `[AUTHENTICATIONFAILED] Authentication failed.` → `Authentication failed.`
+fn strip_code(text: &str) -> String {
+    let t = text.trim();
+    match t.strip_prefix('[').and_then(|r| r.split_once(']')) {
+        Some((_, rest)) => rest.trim().to_owned(),
+        None => t.to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn response_codes_are_stripped_from_server_text() {
+        assert_eq!(
+            strip_code("[AUTHENTICATIONFAILED] Authentication failed."),
+            "Authentication failed."
+        );
+        assert_eq!(strip_code("Invalid credentials"), "Invalid credentials");
+    }
+}

@@ -1,0 +1,382 @@
+//! The folder list: every mailbox the server LISTs, names decoded from modified UTF-7,
+//! special-use roles recognised (by attribute, else by the usual localized names), unread
+//! counts, ordered as a tree with the Inbox and role folders first.
+
+use std::collections::{BTreeMap, HashMap};
+
+use async_imap::error::Error as ImapError;
+use async_imap::imap_proto::{NameAttribute, StatusAttribute};
+use async_imap::types::UnsolicitedResponse;
+use futures::TryStreamExt;
+
+use super::mail_session::Imap;
+use super::utf7;
+
+/// What a folder is for, from RFC 6154 SPECIAL-USE or its name.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub enum Role {
+    Inbox,
+    Drafts,
+    Sent,
+    Archive,
+    Junk,
+    Trash,
+}
+
+impl Role {
+    pub fn css(self) -> &'static str {
+        match self {
+            Role::Inbox => "inbox",
+            Role::Drafts => "drafts",
+            Role::Sent => "sent",
+            Role::Archive => "archive",
+            Role::Junk => "junk",
+            Role::Trash => "trash",
+        }
+    }
+
+    /// Names servers without SPECIAL-USE commonly give these folders (Mail.ru, Yandex,
+    /// Outlook, Thunderbird defaults), compared case-insensitively.
+    fn from_name(name: &str) -> Option<Role> {
+        let lower = name.to_lowercase();
+        let role = match lower.as_str() {
+            "sent" | "sent items" | "sent messages" | "sent mail" | "отправленные" => {
+                Role::Sent
+            }
+            "drafts" | "draft" | "черновики" => Role::Drafts,
+            "trash" | "deleted" | "deleted items" | "deleted messages" | "bin" | "корзина"
+            | "удаленные" | "удалённые" => Role::Trash,
+            "junk" | "spam" | "junk e-mail" | "junk email" | "bulk mail" | "спам" => Role::Junk,
+            "archive" | "archives" | "архив" => Role::Archive,
+            _ => return None,
+        };
+        Some(role)
+    }
+}
+
+/// One folder as shown in the sidebar.
+#[derive(Clone, Debug)]
+pub struct Folder {
+    /// Decoded full name, e.g. `Projects/Rust` or `Работа`; what URLs carry.
+    pub name: String,
+    /// Last path segment, for display.
+    pub leaf: String,
+    /// Nesting depth (0 for top level).
+    pub depth: usize,
+    pub role: Option<Role>,
+    /// False for `\Noselect` containers and parents the server did not list.
+    pub selectable: bool,
+    pub unseen: Option<u32>,
+    pub total: Option<u32>,
+}
+
+/// All folders in display order, plus the hierarchy delimiter.
+#[derive(Clone, Debug, Default)]
+pub struct FolderList {
+    pub folders: Vec<Folder>,
+    pub delimiter: Option<String>,
+}
+
+impl FolderList {
+    pub fn find(&self, name: &str) -> Option<&Folder> {
+        self.folders.iter().find(|f| f.name == name)
+    }
+
+    pub fn by_role(&self, role: Role) -> Option<&Folder> {
+        self.folders.iter().find(|f| f.role == Some(role))
+    }
+}
+
+/// A folder as LISTed, before ordering.
+struct Listed {
+    wire: String,
+    delimiter: Option<String>,
+    attributes: Vec<NameAttribute<'static>>,
+}
+
+/// LISTs every folder with its counts: one round trip on servers with LIST-STATUS (Dovecot,
+/// Cyrus, Gmail has not), else a STATUS per selectable folder.
+pub async fn list(imap: &mut Imap) -> Result<FolderList, ImapError> {
+    let list_status = imap.caps.has("LIST-STATUS");
+    let special_use = imap.caps.has("SPECIAL-USE") && imap.caps.has("LIST-EXTENDED");
+    let returns: Vec<&str> = [
+        special_use.then_some("SPECIAL-USE"),
+        list_status.then_some("STATUS (MESSAGES UNSEEN)"),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    let pattern = if returns.is_empty() {
+        "\"*\"".to_owned()
+    } else {
+        format!("\"*\" RETURN ({})", returns.join(" "))
+    };
+    let listed: Vec<Listed> = imap
+        .session
+        .list(Some(""), Some(&pattern))
+        .await?
+        .map_ok(|n| Listed {
+            wire: n.name().to_owned(),
+            delimiter: n.delimiter().map(str::to_owned),
+            attributes: n
+                .attributes()
+                .iter()
+                .map(|a| a.clone().into_owned())
+                .collect(),
+        })
+        .try_collect()
+        .await?;
+
+    let mut counts: HashMap<String, (Option<u32>, Option<u32>)> = HashMap::new();
+    if list_status {
+        while let Ok(response) = imap.session.unsolicited_responses.try_recv() {
+            if let UnsolicitedResponse::Status {
+                mailbox,
+                attributes,
+            } = response
+            {
+                counts.insert(mailbox, status_counts(&attributes));
+            }
+        }
+    } else {
+        for l in listed.iter().filter(|l| is_selectable(&l.attributes)) {
+            let status = imap.session.status(&l.wire, "(MESSAGES UNSEEN)").await?;
+            counts.insert(l.wire.clone(), (status.unseen, Some(status.exists)));
+        }
+    }
+    Ok(arrange(listed, &counts))
+}
+
+fn status_counts(attributes: &[StatusAttribute]) -> (Option<u32>, Option<u32>) {
+    let mut unseen = None;
+    let mut total = None;
+    for a in attributes {
+        match a {
+            StatusAttribute::Unseen(n) => unseen = Some(*n),
+            StatusAttribute::Messages(n) => total = Some(*n),
+            _ => {}
+        }
+    }
+    (unseen, total)
+}
+
+fn is_selectable(attributes: &[NameAttribute]) -> bool {
+    !attributes.iter().any(|a| match a {
+        NameAttribute::NoSelect => true,
+        NameAttribute::Extension(e) => e.eq_ignore_ascii_case("\\NonExistent"),
+        _ => false,
+    })
+}
+
+fn role_from_attributes(attributes: &[NameAttribute]) -> Option<Role> {
+    attributes.iter().find_map(|a| match a {
+        NameAttribute::Sent => Some(Role::Sent),
+        NameAttribute::Drafts => Some(Role::Drafts),
+        NameAttribute::Trash => Some(Role::Trash),
+        NameAttribute::Junk => Some(Role::Junk),
+        NameAttribute::Archive => Some(Role::Archive),
+        NameAttribute::Extension(e) if e.eq_ignore_ascii_case("\\Spam") => Some(Role::Junk),
+        _ => None,
+    })
+}
+
+/// Builds the display order: Inbox, then role folders in a fixed order, then the rest by
+/// name; children right after their parent. Parents the server did not list are added as
+/// unselectable so the tree stays whole.
+fn arrange(
+    listed: Vec<Listed>,
+    counts: &HashMap<String, (Option<u32>, Option<u32>)>,
+) -> FolderList {
+    let delimiter = listed.iter().find_map(|l| l.delimiter.clone());
+    let delim = delimiter.clone().unwrap_or_else(|| "/".to_owned());
+
+    // Roles by attribute win; names only fill roles no attribute claimed.
+    let mut roles: HashMap<String, Role> = HashMap::new();
+    for l in &listed {
+        if l.wire.eq_ignore_ascii_case("INBOX") {
+            roles.insert(l.wire.clone(), Role::Inbox);
+        } else if let Some(r) = role_from_attributes(&l.attributes)
+            && !roles.values().any(|&taken| taken == r)
+        {
+            roles.insert(l.wire.clone(), r);
+        }
+    }
+    for l in &listed {
+        let decoded = utf7::decode(&l.wire);
+        let leaf = decoded.rsplit(delim.as_str()).next().unwrap_or(&decoded);
+        // Only top-level folders (or direct children of INBOX, as Courier and Cyrus do).
+        let shallow = !decoded.contains(delim.as_str())
+            || decoded.split_once(delim.as_str()).is_some_and(|(p, rest)| {
+                p.eq_ignore_ascii_case("INBOX") && !rest.contains(delim.as_str())
+            });
+        if let Some(r) = Role::from_name(leaf).filter(|_| shallow)
+            && !roles.contains_key(&l.wire)
+            && !roles.values().any(|&taken| taken == r)
+        {
+            roles.insert(l.wire.clone(), r);
+        }
+    }
+
+    // A tree keyed by path segment; ordering happens when walking it.
+    #[derive(Default)]
+    struct Node {
+        folder: Option<Folder>,
+        children: BTreeMap<String, Node>,
+    }
+    let mut root = Node::default();
+    for l in &listed {
+        let name = if l.wire.eq_ignore_ascii_case("INBOX") {
+            "INBOX".to_owned()
+        } else {
+            utf7::decode(&l.wire)
+        };
+        let segments: Vec<&str> = name.split(delim.as_str()).collect();
+        let mut node = &mut root;
+        for (depth, segment) in segments.iter().enumerate() {
+            node = node.children.entry(segment.to_string()).or_default();
+            let path = segments[..=depth].join(delim.as_str());
+            if depth + 1 == segments.len() {
+                let (unseen, total) = counts.get(&l.wire).copied().unwrap_or((None, None));
+                node.folder = Some(Folder {
+                    name: path,
+                    leaf: segment.to_string(),
+                    depth,
+                    role: roles.get(&l.wire).copied(),
+                    selectable: is_selectable(&l.attributes),
+                    unseen,
+                    total,
+                });
+            } else if node.folder.is_none() {
+                node.folder = Some(Folder {
+                    name: path,
+                    leaf: segment.to_string(),
+                    depth,
+                    role: None,
+                    selectable: false,
+                    unseen: None,
+                    total: None,
+                });
+            }
+        }
+    }
+
+    /// Inbox and role folders in their fixed order, then everything else by name.
+    fn walk(node: Node, out: &mut Vec<Folder>) {
+        let mut children: Vec<Node> = node.children.into_values().collect();
+        children.sort_by_cached_key(|c| {
+            let f = c.folder.as_ref().expect("every node has a folder");
+            (f.role.map_or(u8::MAX, |r| r as u8), f.leaf.to_lowercase())
+        });
+        for mut child in children {
+            out.extend(child.folder.take());
+            walk(child, out);
+        }
+    }
+    let mut folders = Vec::new();
+    walk(root, &mut folders);
+    FolderList { folders, delimiter }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn listed(wire: &str, attributes: Vec<NameAttribute<'static>>) -> Listed {
+        Listed {
+            wire: wire.to_owned(),
+            delimiter: Some("/".to_owned()),
+            attributes,
+        }
+    }
+
+    fn names(list: &FolderList) -> Vec<(String, usize, Option<Role>)> {
+        list.folders
+            .iter()
+            .map(|f| (f.name.clone(), f.depth, f.role))
+            .collect()
+    }
+
+    #[test]
+    fn inbox_and_roles_come_first_then_a_nested_tree() {
+        let list = arrange(
+            vec![
+                listed("Zeta", vec![]),
+                listed("&BCAEMAQxBD4EQgQw-", vec![]),
+                listed("Trash", vec![NameAttribute::Trash]),
+                listed("Projects/Rust", vec![]),
+                listed("INBOX", vec![]),
+                listed("Sent", vec![NameAttribute::Sent]),
+                listed("Projects", vec![]),
+            ],
+            &HashMap::new(),
+        );
+        assert_eq!(
+            names(&list),
+            vec![
+                ("INBOX".into(), 0, Some(Role::Inbox)),
+                ("Sent".into(), 0, Some(Role::Sent)),
+                ("Trash".into(), 0, Some(Role::Trash)),
+                ("Projects".into(), 0, None),
+                ("Projects/Rust".into(), 1, None),
+                ("Zeta".into(), 0, None),
+                ("Работа".into(), 0, None),
+            ]
+        );
+    }
+
+    #[test]
+    fn localized_names_give_roles_when_the_server_has_no_special_use() {
+        let list = arrange(
+            vec![
+                listed("INBOX", vec![]),
+                listed("&BB4EQgQ,BEAEMAQyBDsENQQ9BD0ESwQ1-", vec![]),
+                listed("&BBoEPgRABDcEOAQ9BDA-", vec![]),
+                listed("&BCEEPwQwBDw-", vec![]),
+            ],
+            &HashMap::new(),
+        );
+        let roles: Vec<_> = list
+            .folders
+            .iter()
+            .map(|f| (f.leaf.as_str(), f.role))
+            .collect();
+        assert!(roles.contains(&("Отправленные", Some(Role::Sent))));
+        assert!(roles.contains(&("Корзина", Some(Role::Trash))));
+        assert!(roles.contains(&("Спам", Some(Role::Junk))));
+    }
+
+    #[test]
+    fn an_attribute_beats_a_name_for_the_same_role() {
+        let list = arrange(
+            vec![
+                listed("Sent", vec![]),
+                listed("Sent Mail", vec![NameAttribute::Sent]),
+            ],
+            &HashMap::new(),
+        );
+        assert_eq!(list.by_role(Role::Sent).unwrap().name, "Sent Mail");
+    }
+
+    #[test]
+    fn missing_parents_are_added_as_unselectable() {
+        let list = arrange(vec![listed("A/B/C", vec![])], &HashMap::new());
+        let shown: Vec<_> = list
+            .folders
+            .iter()
+            .map(|f| (f.name.as_str(), f.depth, f.selectable))
+            .collect();
+        assert_eq!(
+            shown,
+            vec![("A", 0, false), ("A/B", 1, false), ("A/B/C", 2, true)]
+        );
+    }
+
+    #[test]
+    fn counts_are_attached_by_wire_name() {
+        let mut counts = HashMap::new();
+        counts.insert("INBOX".to_owned(), (Some(3), Some(10)));
+        let list = arrange(vec![listed("INBOX", vec![])], &counts);
+        assert_eq!(list.folders[0].unseen, Some(3));
+        assert_eq!(list.folders[0].total, Some(10));
+    }
+}

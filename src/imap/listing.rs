@@ -1,0 +1,213 @@
+//! One page of a mailbox, newest first, in a single FETCH: the page is a window of sequence
+//! numbers counted from the end, so a million-message folder pages as fast as a small one.
+
+use async_imap::error::Error as ImapError;
+use async_imap::imap_proto::{Address, BodyStructure};
+use async_imap::types::{Fetch, Flag};
+use chrono::{DateTime, FixedOffset};
+use futures::TryStreamExt;
+
+use super::mail_session::Imap;
+use crate::message::headers::decode_words;
+
+/// How many messages a page shows.
+pub const PAGE_SIZE: u32 = 50;
+
+/// A message as one line of the list.
+#[derive(Clone, Debug)]
+pub struct Summary {
+    pub uid: u32,
+    pub from_name: String,
+    pub from_address: String,
+    pub subject: String,
+    pub date: Option<DateTime<FixedOffset>>,
+    pub size: u32,
+    pub seen: bool,
+    pub flagged: bool,
+    pub answered: bool,
+    pub has_attachments: bool,
+}
+
+/// A page of a mailbox.
+#[derive(Clone, Debug)]
+pub struct Page {
+    /// 1-based page number, clamped to the pages that exist.
+    pub number: u32,
+    pub count: u32,
+    /// Messages in the mailbox.
+    pub total: u32,
+    pub messages: Vec<Summary>,
+}
+
+impl Page {
+    /// 1-based positions of the first and last message shown, counted from the newest.
+    pub fn range(&self) -> (u32, u32) {
+        if self.messages.is_empty() {
+            return (0, 0);
+        }
+        let first = (self.number - 1) * PAGE_SIZE + 1;
+        (first, first + self.messages.len() as u32 - 1)
+    }
+}
+
+/// SELECTs `wire_name` (always: the list must show what is there now) and remembers it.
+pub async fn select(imap: &mut Imap, wire_name: &str) -> Result<u32, ImapError> {
+    imap.selected = None;
+    let mailbox = imap.session.select(wire_name).await?;
+    imap.selected = Some(wire_name.to_owned());
+    Ok(mailbox.exists)
+}
+
+/// SELECTs `wire_name` unless it is already the selected mailbox.
+pub async fn ensure_selected(imap: &mut Imap, wire_name: &str) -> Result<(), ImapError> {
+    if imap.selected.as_deref() != Some(wire_name) {
+        select(imap, wire_name).await?;
+    }
+    Ok(())
+}
+
+/// Sequence numbers `(low, high)` of page `number` (1-based, newest first) among `total`.
+pub fn window(total: u32, number: u32) -> Option<(u32, u32)> {
+    let skip = (number.max(1) - 1).checked_mul(PAGE_SIZE)?;
+    if skip >= total {
+        return None;
+    }
+    let high = total - skip;
+    Some((high.saturating_sub(PAGE_SIZE - 1).max(1), high))
+}
+
+pub fn page_count(total: u32) -> u32 {
+    total.div_ceil(PAGE_SIZE).max(1)
+}
+
+/// Fetches page `number` of `wire_name`.
+pub async fn page(imap: &mut Imap, wire_name: &str, number: u32) -> Result<Page, ImapError> {
+    let total = select(imap, wire_name).await?;
+    let count = page_count(total);
+    let number = number.clamp(1, count);
+    let Some((low, high)) = window(total, number) else {
+        return Ok(Page {
+            number,
+            count,
+            total,
+            messages: Vec::new(),
+        });
+    };
+    let fetches: Vec<Fetch> = imap
+        .session
+        .fetch(
+            format!("{low}:{high}"),
+            "(UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE BODYSTRUCTURE)",
+        )
+        .await?
+        .try_collect()
+        .await?;
+    let mut messages: Vec<(u32, Summary)> = fetches
+        .iter()
+        .filter_map(|f| summarize(f).map(|s| (f.message, s)))
+        .collect();
+    messages.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
+    Ok(Page {
+        number,
+        count,
+        total,
+        messages: messages.into_iter().map(|(_, s)| s).collect(),
+    })
+}
+
+fn summarize(fetch: &Fetch) -> Option<Summary> {
+    let uid = fetch.uid?;
+    let envelope = fetch.envelope();
+    let (from_name, from_address) = envelope
+        .and_then(|e| e.from.as_ref())
+        .and_then(|list| list.first())
+        .map(address_parts)
+        .unwrap_or_default();
+    let subject = envelope
+        .and_then(|e| e.subject.as_deref())
+        .map(decode_words)
+        .unwrap_or_default();
+    let mut summary = Summary {
+        uid,
+        from_name,
+        from_address,
+        subject,
+        date: fetch.internal_date(),
+        size: fetch.size.unwrap_or(0),
+        seen: false,
+        flagged: false,
+        answered: false,
+        has_attachments: fetch.bodystructure().is_some_and(has_attachments),
+    };
+    for flag in fetch.flags() {
+        match flag {
+            Flag::Seen => summary.seen = true,
+            Flag::Flagged => summary.flagged = true,
+            Flag::Answered => summary.answered = true,
+            _ => {}
+        }
+    }
+    Some(summary)
+}
+
+/// `(display name, address)` of an ENVELOPE address, names RFC 2047-decoded.
+pub fn address_parts(a: &Address<'_>) -> (String, String) {
+    let name = a.name.as_deref().map(decode_words).unwrap_or_default();
+    let mailbox = a.mailbox.as_deref().map(String::from_utf8_lossy);
+    let host = a.host.as_deref().map(String::from_utf8_lossy);
+    let address = match (mailbox, host) {
+        (Some(m), Some(h)) => format!("{m}@{h}"),
+        (Some(m), None) => m.into_owned(),
+        _ => String::new(),
+    };
+    (name, address)
+}
+
+/// Whether a structure holds anything a person would call an attachment: a part marked
+/// `attachment`, or a non-text leaf of a multipart/mixed.
+pub fn has_attachments(body: &BodyStructure<'_>) -> bool {
+    fn walk(body: &BodyStructure<'_>, in_mixed: bool) -> bool {
+        match body {
+            BodyStructure::Multipart { common, bodies, .. } => {
+                let mixed = common.ty.subtype.eq_ignore_ascii_case("mixed");
+                bodies.iter().any(|b| walk(b, mixed))
+            }
+            BodyStructure::Basic { common, .. }
+            | BodyStructure::Text { common, .. }
+            | BodyStructure::Message { common, .. } => {
+                let attachment = common
+                    .disposition
+                    .as_ref()
+                    .is_some_and(|d| d.ty.eq_ignore_ascii_case("attachment"));
+                attachment || (in_mixed && !matches!(body, BodyStructure::Text { .. }))
+            }
+        }
+    }
+    walk(body, false)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_first_page_is_the_newest_fifty() {
+        assert_eq!(window(10_000, 1), Some((9_951, 10_000)));
+        assert_eq!(window(10_000, 2), Some((9_901, 9_950)));
+        assert_eq!(window(10_000, 200), Some((1, 50)));
+        assert_eq!(window(10_000, 201), None);
+    }
+
+    #[test]
+    fn a_short_last_page_starts_at_one() {
+        assert_eq!(window(120, 3), Some((1, 20)));
+        assert_eq!(window(0, 1), None);
+        assert_eq!(page_count(120), 3);
+        assert_eq!(page_count(0), 1);
+    }
+
+    #[test]
+    fn absurd_page_numbers_do_not_overflow() {
+        assert_eq!(window(10, u32::MAX), None);
+    }
+}

@@ -1,0 +1,15 @@
+//! Talking to IMAP servers: connecting and logging in, the per-session connection, and the
+//! small operations pages need (folders, a page of a mailbox, one message).
+
+pub mod connect;
+pub mod folders;
+pub mod listing;
+pub mod mail_session;
+pub mod mailbox_name;
+pub mod reading;
+pub mod stream;
+pub mod utf7;
+
+pub use connect::{Capabilities, Connector, LoginError};
+pub use mail_session::{Imap, MailError, MailSession, MailSessions};
+pub use mailbox_name::MailboxName;

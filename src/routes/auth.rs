@@ -1,0 +1,460 @@
+//! Signing in and out: the login form, connecting to the person's IMAP server with their
+//! password, and tearing everything down again at sign-out.
+
+use axum::extract::{Path, Query, State};
+use axum::http::header::{HeaderMap, SET_COOKIE};
+use axum::http::{HeaderValue, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use axum::{Form, Router};
+use serde::Deserialize;
+
+use super::{assets, render};
+use crate::account::{Account, EmailAddress, Password};
+use crate::app::AppState;
+use crate::discovery::{DiscoveryError, ProbeError, ProviderHint, preset_for};
+use crate::error::AppError;
+use crate::i18n::{LANG_COOKIE, Lang, Strings};
+use crate::imap::{Connector, LoginError, MailSession};
+use crate::session::{
+    CurrentUser, SignedIn, TypedSession, constant_time_eq, cookie_value, random_token, safe_next,
+};
+use crate::upstream::{Security, Upstream};
+
+/// Cookie carrying the sign-in form's CSRF token (double submit: the form must echo it).
+const LOGIN_CSRF_COOKIE: &str = "posta_login_csrf";
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/", get(show_home))
+        .route("/login", get(show_login).post(sign_in))
+        .route("/logout", post(sign_out))
+        .route("/lang/{code}", get(choose_language))
+}
+
+#[derive(askama::Template)]
+#[template(path = "login.html")]
+struct LoginPage<'a> {
+    t: &'static Strings,
+    css: &'static str,
+    csrf: &'a str,
+    next: &'a str,
+    email: &'a str,
+    error: Option<&'static str>,
+    server_said: Option<&'a str>,
+    hint: Option<&'static str>,
+    notice: Option<&'static str>,
+    /// Whether people may choose a server (no fixed upstream configured).
+    advanced: bool,
+    open_advanced: bool,
+    imap_host: &'a str,
+    imap_port: &'a str,
+    imap_security: &'a str,
+}
+
+#[derive(Deserialize, Default)]
+struct LoginQuery {
+    next: Option<String>,
+    signed_out: Option<String>,
+    expired: Option<String>,
+}
+
+async fn show_home(session: TypedSession) -> Redirect {
+    if session.signed_in().await.is_some() {
+        Redirect::to("/mail/INBOX")
+    } else {
+        Redirect::to("/login")
+    }
+}
+
+async fn show_login(
+    State(state): State<AppState>,
+    session: TypedSession,
+    lang: Lang,
+    Query(query): Query<LoginQuery>,
+) -> Response {
+    let next = safe_next(query.next.as_deref());
+    if let Some(who) = session.signed_in().await
+        && state.mail.get(&who.key).is_some()
+    {
+        return Redirect::to(&next).into_response();
+    }
+    let t = lang.strings();
+    let notice = if query.signed_out.is_some() {
+        Some(t.signed_out)
+    } else if query.expired.is_some() {
+        Some(t.session_ended)
+    } else {
+        None
+    };
+    let csrf = random_token();
+    let page = LoginPage {
+        t,
+        css: assets::css_url(),
+        csrf: &csrf,
+        next: &next,
+        email: "",
+        error: None,
+        server_said: None,
+        hint: None,
+        notice,
+        advanced: state.config.imap.is_none(),
+        open_advanced: false,
+        imap_host: "",
+        imap_port: "",
+        imap_security: "tls",
+    };
+    let cookie = format!(
+        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{}",
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    ([(SET_COOKIE, cookie)], render(&page)).into_response()
+}
+
+#[derive(Deserialize)]
+struct LoginForm {
+    #[serde(default)]
+    csrf: String,
+    #[serde(default)]
+    email: String,
+    #[serde(default)]
+    password: String,
+    #[serde(default)]
+    imap_host: String,
+    #[serde(default)]
+    imap_port: String,
+    #[serde(default)]
+    imap_security: String,
+    #[serde(default)]
+    next: String,
+}
+
+/// Why the form is shown again, and with what status.
+struct Refusal {
+    status: StatusCode,
+    message: &'static str,
+    /// The mail server's own words, when it gave any.
+    server_said: Option<String>,
+    /// What the provider asks of people before a password works (app passwords, IMAP on).
+    hint: Option<&'static str>,
+}
+
+impl Refusal {
+    fn new(status: StatusCode, message: &'static str) -> Self {
+        Refusal {
+            status,
+            message,
+            server_said: None,
+            hint: None,
+        }
+    }
+}
+
+/// The servers to use for this sign-in and how to reach them.
+struct Chosen<'s> {
+    imap: Upstream,
+    smtp: Option<Upstream>,
+    /// Login name when it is not the address itself (from autoconfig).
+    login: Option<String>,
+    hint: Option<ProviderHint>,
+    connector: &'s Connector,
+}
+
+async fn sign_in(
+    State(state): State<AppState>,
+    session: TypedSession,
+    lang: Lang,
+    headers: HeaderMap,
+    Form(form): Form<LoginForm>,
+) -> Response {
+    let t = lang.strings();
+    match try_sign_in(&state, &session, t, &headers, &form).await {
+        Ok(()) => {
+            let expire = format!("{LOGIN_CSRF_COOKIE}=; Path=/login; Max-Age=0");
+            (
+                [(SET_COOKIE, expire)],
+                Redirect::to(&safe_next(Some(&form.next))),
+            )
+                .into_response()
+        }
+        Err(refusal) => {
+            let csrf = cookie_value(&headers, LOGIN_CSRF_COOKIE)
+                .filter(|c| !c.is_empty())
+                .map(str::to_owned);
+            // Without the cookie there is nothing to echo: give the form a new token pair.
+            let (csrf, set_cookie) = match csrf {
+                Some(c) => (c, None),
+                None => {
+                    let c = random_token();
+                    let cookie = format!(
+                        "{LOGIN_CSRF_COOKIE}={c}; Path=/login; HttpOnly; SameSite=Strict{}",
+                        if state.config.secure_cookies {
+                            "; Secure"
+                        } else {
+                            ""
+                        }
+                    );
+                    (c, Some(cookie))
+                }
+            };
+            let page = LoginPage {
+                t,
+                css: assets::css_url(),
+                csrf: &csrf,
+                next: &safe_next(Some(&form.next)),
+                email: form.email.trim(),
+                error: Some(refusal.message),
+                server_said: refusal.server_said.as_deref(),
+                hint: refusal.hint,
+                notice: None,
+                advanced: state.config.imap.is_none(),
+                open_advanced: !form.imap_host.trim().is_empty(),
+                imap_host: form.imap_host.trim(),
+                imap_port: form.imap_port.trim(),
+                imap_security: if form.imap_security == "starttls" {
+                    "starttls"
+                } else {
+                    "tls"
+                },
+            };
+            let mut response = (refusal.status, render(&page)).into_response();
+            if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+                response.headers_mut().append(SET_COOKIE, cookie);
+            }
+            response
+        }
+    }
+}
+
+async fn try_sign_in(
+    state: &AppState,
+    session: &TypedSession,
+    t: &'static Strings,
+    headers: &HeaderMap,
+    form: &LoginForm,
+) -> Result<(), Refusal> {
+    let cookie = cookie_value(headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if cookie.is_empty() || !constant_time_eq(cookie.as_bytes(), form.csrf.as_bytes()) {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, t.err_form_expired));
+    }
+    let email = EmailAddress::parse(&form.email)
+        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, t.login_bad_email))?;
+    if form.password.is_empty() {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, t.login_no_password));
+    }
+    let chosen = choose_server(state, t, form, &email).await?;
+    let connector = chosen.connector;
+    let hint = chosen.hint.map(|h| h.text(t.lang));
+    let account = Account {
+        login: chosen.login.unwrap_or_else(|| email.as_str().to_owned()),
+        email,
+        password: Password::new(form.password.clone()),
+        imap: chosen.imap,
+        smtp: chosen.smtp,
+    };
+    let connection = MailSession::open(&account, connector)
+        .await
+        .map_err(|e| refuse_login(t, e, hint))?;
+    tracing::info!(user = %account.email, server = %account.imap, "signed in");
+    let email = account.email.to_string();
+    let key = state
+        .mail
+        .insert(MailSession::new(account, connector.clone(), connection));
+    let who = SignedIn {
+        key: key.clone(),
+        email,
+        csrf: random_token(),
+    };
+    if let Err(e) = session.sign_in(&who).await {
+        if let Some(mail) = state.mail.remove(&key) {
+            mail.close().await;
+        }
+        tracing::error!(error = %e, "saving the session at sign-in");
+        return Err(Refusal::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            t.err_internal,
+        ));
+    }
+    Ok(())
+}
+
+/// The operator's fixed server, else the one typed under "Server settings", else what
+/// discovery finds for the address.
+async fn choose_server<'s>(
+    state: &'s AppState,
+    t: &'static Strings,
+    form: &LoginForm,
+    email: &EmailAddress,
+) -> Result<Chosen<'s>, Refusal> {
+    let preset_hint = preset_for(email.domain()).and_then(|p| p.hint);
+    if let Some(fixed) = &state.config.imap {
+        return Ok(Chosen {
+            imap: fixed.clone(),
+            smtp: state.config.smtp.clone(),
+            login: None,
+            hint: preset_hint,
+            connector: &state.trusted,
+        });
+    }
+    let host = form.imap_host.trim();
+    if host.is_empty() {
+        return discover(state, t, email).await;
+    }
+    let security = if form.imap_security == "starttls" {
+        Security::StartTls
+    } else {
+        Security::Tls
+    };
+    let port = match form.imap_port.trim() {
+        "" if security == Security::Tls => 993,
+        "" => 143,
+        p => p
+            .parse::<u16>()
+            .ok()
+            .filter(|&p| p > 0)
+            .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, t.login_bad_port))?,
+    };
+    let valid_host = host
+        .chars()
+        .all(|c| c.is_alphanumeric() || matches!(c, '.' | '-' | ':' | '[' | ']'));
+    if !valid_host {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, t.login_unreachable));
+    }
+    let host = host.trim_start_matches('[').trim_end_matches(']');
+    Ok(Chosen {
+        imap: Upstream::new(host, port, security),
+        smtp: state.config.smtp.clone(),
+        login: None,
+        hint: preset_hint,
+        connector: &state.public,
+    })
+}
+
+async fn discover<'s>(
+    state: &'s AppState,
+    t: &'static Strings,
+    email: &EmailAddress,
+) -> Result<Chosen<'s>, Refusal> {
+    match state.discoverer.discover(email.as_str()).await {
+        Ok(found) => {
+            tracing::info!(domain = email.domain(), server = %found.imap.upstream, source = ?found.source, "discovered");
+            Ok(Chosen {
+                imap: found.imap.upstream,
+                smtp: state.config.smtp.clone().or(found.smtp.map(|s| s.upstream)),
+                login: found.username,
+                hint: found.hint,
+                connector: &state.public,
+            })
+        }
+        Err(e) => {
+            tracing::info!(domain = email.domain(), error = %e, "discovery failed");
+            let (status, message, hint) = match &e {
+                DiscoveryError::InvalidAddress(_) => {
+                    (StatusCode::BAD_REQUEST, t.login_bad_email, None)
+                }
+                DiscoveryError::NoImap { hint, .. } => {
+                    (StatusCode::BAD_GATEWAY, t.login_no_server, *hint)
+                }
+                DiscoveryError::NotFound { .. } => {
+                    (StatusCode::BAD_GATEWAY, t.login_no_server, None)
+                }
+                DiscoveryError::Refused { .. } => {
+                    (StatusCode::FORBIDDEN, t.login_refused_host, None)
+                }
+                DiscoveryError::Unreachable {
+                    cause: ProbeError::Tls(_),
+                    ..
+                } => (StatusCode::BAD_GATEWAY, t.login_tls, None),
+                DiscoveryError::Unreachable { .. } => {
+                    (StatusCode::BAD_GATEWAY, t.login_unreachable, None)
+                }
+            };
+            Err(Refusal {
+                status,
+                message,
+                server_said: None,
+                hint: hint.map(|h| h.text(t.lang)),
+            })
+        }
+    }
+}
+
+fn refuse_login(t: &'static Strings, error: LoginError, hint: Option<&'static str>) -> Refusal {
+    tracing::info!(error = %error, "sign-in refused");
+    let (status, message) = match &error {
+        LoginError::WrongPassword(_) => (StatusCode::UNAUTHORIZED, t.login_wrong_password),
+        LoginError::LoginDisabled(_) => (StatusCode::UNAUTHORIZED, t.login_disabled),
+        LoginError::Unreachable(_) => (StatusCode::BAD_GATEWAY, t.login_unreachable),
+        LoginError::Timeout => (StatusCode::GATEWAY_TIMEOUT, t.login_timeout),
+        LoginError::TlsName(_) => (StatusCode::BAD_GATEWAY, t.login_tls_name),
+        LoginError::Tls(_) => (StatusCode::BAD_GATEWAY, t.login_tls),
+        LoginError::NoStartTls => (StatusCode::BAD_GATEWAY, t.login_no_starttls),
+        LoginError::Refused(_) => (StatusCode::FORBIDDEN, t.login_refused_host),
+        LoginError::Protocol(_) => (StatusCode::BAD_GATEWAY, t.login_protocol),
+    };
+    let about_password = matches!(
+        error,
+        LoginError::WrongPassword(_) | LoginError::LoginDisabled(_)
+    );
+    Refusal {
+        status,
+        message,
+        server_said: error.server_text().map(str::to_owned),
+        hint: hint.filter(|_| about_password),
+    }
+}
+
+#[derive(Deserialize)]
+struct LogoutForm {
+    #[serde(default)]
+    csrf: String,
+}
+
+async fn sign_out(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<LogoutForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    if let Some(mail) = state.mail.remove(&user.who.key) {
+        mail.close().await;
+    }
+    user.session.sign_out().await;
+    tracing::info!(user = %user.who.email, "signed out");
+    Ok((
+        [("clear-site-data", "\"cache\", \"cookies\", \"storage\"")],
+        Redirect::to("/login?signed_out=1"),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct LangQuery {
+    next: Option<String>,
+}
+
+async fn choose_language(
+    State(state): State<AppState>,
+    Path(code): Path<String>,
+    Query(query): Query<LangQuery>,
+) -> Result<Response, AppError> {
+    let lang = Lang::from_code(&code).ok_or(AppError::NotFound)?;
+    let next = match query.next.as_deref() {
+        Some(n) if n.starts_with("/login") => n.to_owned(),
+        other => safe_next(other),
+    };
+    let cookie = format!(
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
+        lang.code(),
+        if state.config.secure_cookies {
+            "; Secure"
+        } else {
+            ""
+        }
+    );
+    Ok(([(SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
+}

@@ -1,0 +1,120 @@
+//! What every signed-in page shares: the header with the account and sign-out form, the
+//! folder sidebar, and turning mail-session failures into the right response.
+
+use std::sync::Arc;
+
+use super::assets;
+use crate::error::AppError;
+use crate::i18n::{Lang, Strings};
+use crate::imap::folders::{self, Folder, FolderList, Role};
+use crate::imap::mailbox_name::mailbox_url;
+use crate::imap::{LoginError, MailError};
+use crate::session::CurrentUser;
+
+/// One folder in the sidebar.
+pub struct FolderLink {
+    pub href: String,
+    pub label: String,
+    pub depth: usize,
+    pub unseen: u32,
+    pub current: bool,
+    pub selectable: bool,
+    /// CSS class naming the role (`inbox`, `sent`…) or `folder`.
+    pub kind: &'static str,
+}
+
+/// The frame around every signed-in page.
+pub struct Chrome {
+    pub t: &'static Strings,
+    pub css: &'static str,
+    pub email: String,
+    pub csrf: String,
+    pub folders: Vec<FolderLink>,
+    /// Link that switches the interface to the other language and comes back here.
+    pub lang_href: String,
+}
+
+/// Builds the page frame, with `current` (a decoded mailbox name) highlighted.
+pub async fn chrome(
+    user: &CurrentUser,
+    lang: Lang,
+    current: &str,
+    here: &str,
+) -> Result<Chrome, AppError> {
+    let t = lang.strings();
+    let list = folder_list(user).await?;
+    let folders = list
+        .folders
+        .iter()
+        .map(|f| FolderLink {
+            href: mailbox_url(&f.name),
+            label: label(f, t),
+            depth: f.depth,
+            unseen: f.unseen.unwrap_or(0),
+            current: f.name == current,
+            selectable: f.selectable,
+            kind: f.role.map_or("folder", Role::css),
+        })
+        .collect();
+    Ok(Chrome {
+        t,
+        css: assets::css_url(),
+        email: user.who.email.clone(),
+        csrf: user.who.csrf.clone(),
+        folders,
+        lang_href: format!(
+            "/lang/{}?next={}",
+            t.other_lang,
+            percent_encoding::utf8_percent_encode(here, percent_encoding::NON_ALPHANUMERIC)
+        ),
+    })
+}
+
+/// The folder list, from the session's cache when fresh.
+pub async fn folder_list(user: &CurrentUser) -> Result<Arc<FolderList>, AppError> {
+    if let Some(list) = user.mail.cached_folders() {
+        return Ok(list);
+    }
+    let list = user
+        .mail
+        .run(|imap| Box::pin(folders::list(imap)))
+        .await
+        .map_err(|e| fail(user, e))?;
+    let list = Arc::new(list);
+    user.mail.cache_folders(list.clone());
+    Ok(list)
+}
+
+/// A folder's name as shown: role folders at the top level get the interface's word for
+/// them («Входящие», «Отправленные»), everything else its own name.
+pub fn label(folder: &Folder, t: &'static Strings) -> String {
+    match folder.role {
+        Some(role) if folder.depth == 0 => match role {
+            Role::Inbox => t.inbox,
+            Role::Drafts => t.drafts,
+            Role::Sent => t.sent,
+            Role::Archive => t.archive,
+            Role::Junk => t.junk,
+            Role::Trash => t.trash,
+        }
+        .to_owned(),
+        _ => folder.leaf.clone(),
+    }
+}
+
+/// Maps a mail failure to a response. When the server stops accepting the password, the
+/// mail session is ended so the person is asked to sign in again.
+pub fn fail(user: &CurrentUser, error: MailError) -> AppError {
+    match error {
+        MailError::Login(LoginError::WrongPassword(_) | LoginError::LoginDisabled(_)) => {
+            if let Some(mail) = user.sessions.remove(&user.who.key) {
+                tokio::spawn(async move { mail.close().await });
+            }
+            AppError::SessionEnded
+        }
+        MailError::Login(e) => {
+            AppError::Upstream(anyhow::Error::new(e).context("re-opening the IMAP connection"))
+        }
+        MailError::Imap(e) => AppError::Upstream(anyhow::Error::new(e)),
+    }
+}

@@ -1,0 +1,203 @@
+//! The message list: `/mail/{mailbox}?page=N`, newest first, fifty a page.
+
+use axum::Router;
+use axum::extract::{OriginalUri, Path, Query};
+use axum::response::Response;
+use axum::routing::get;
+use chrono::{DateTime, Datelike, FixedOffset, Utc};
+use serde::Deserialize;
+
+use super::chrome::{Chrome, chrome, fail, folder_list, label};
+use super::render;
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::i18n::{Lang, Strings};
+use crate::imap::MailboxName;
+use crate::imap::listing::{self, Page, Summary};
+use crate::message::text::human_size;
+use crate::session::CurrentUser;
+
+pub fn router() -> Router<AppState> {
+    Router::new().route("/mail/{mailbox}", get(show_mailbox))
+}
+
+#[derive(Deserialize)]
+struct ListQuery {
+    page: Option<String>,
+}
+
+/// One line of the list, ready to print.
+struct Row {
+    href: String,
+    from: String,
+    from_title: String,
+    subject: String,
+    date: String,
+    date_title: String,
+    size: String,
+    seen: bool,
+    flagged: bool,
+    answered: bool,
+    attachments: bool,
+}
+
+/// Links to move between pages; `None` where there is nowhere to go.
+struct Pager {
+    number: u32,
+    count: u32,
+    first: u32,
+    last: u32,
+    total: u32,
+    newest: Option<String>,
+    newer: Option<String>,
+    older: Option<String>,
+    oldest: Option<String>,
+}
+
+#[derive(askama::Template)]
+#[template(path = "mailbox.html")]
+struct MailboxPage {
+    chrome: Chrome,
+    title: String,
+    rows: Vec<Row>,
+    pager: Pager,
+}
+
+async fn show_mailbox(
+    user: CurrentUser,
+    lang: Lang,
+    OriginalUri(uri): OriginalUri,
+    Path(mailbox): Path<String>,
+    Query(query): Query<ListQuery>,
+) -> Result<Response, AppError> {
+    let name = MailboxName::parse(&mailbox).ok_or(AppError::MailboxNotFound(mailbox.clone()))?;
+    // A page number that is not a number is shown as the first page, not an error.
+    let number = query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<u32>().ok())
+        .unwrap_or(1);
+    let wire = name.wire();
+    let page = user
+        .mail
+        .run(|imap| {
+            let wire = wire.clone();
+            Box::pin(async move { listing::page(imap, &wire, number).await })
+        })
+        .await
+        .map_err(|e| match e {
+            crate::imap::MailError::Imap(async_imap::error::Error::No(_)) => {
+                AppError::MailboxNotFound(name.as_str().to_owned())
+            }
+            other => fail(&user, other),
+        })?;
+    let here = uri.path_and_query().map_or("/", |p| p.as_str());
+    let chrome = chrome(&user, lang, name.as_str(), here).await?;
+    let t = chrome.t;
+    let folders = folder_list(&user).await?;
+    let title = folders
+        .find(name.as_str())
+        .map(|f| label(f, t))
+        .unwrap_or_else(|| name.as_str().to_owned());
+    let base = name.url();
+    let now = Utc::now();
+    let rows = page
+        .messages
+        .iter()
+        .map(|m| row(m, &base, t, now))
+        .collect();
+    let pager = pager(&page, &base);
+    Ok(render(&MailboxPage {
+        chrome,
+        title,
+        rows,
+        pager,
+    }))
+}
+
+fn row(m: &Summary, base: &str, t: &'static Strings, now: DateTime<Utc>) -> Row {
+    Row {
+        href: format!("{base}/{}", m.uid),
+        from: if m.from_name.trim().is_empty() {
+            m.from_address.clone()
+        } else {
+            m.from_name.clone()
+        },
+        from_title: m.from_address.clone(),
+        subject: if m.subject.trim().is_empty() {
+            t.no_subject.to_owned()
+        } else {
+            m.subject.clone()
+        },
+        date: m.date.map(|d| short_date(d, now, t)).unwrap_or_default(),
+        date_title: m
+            .date
+            .map(|d| d.format("%Y-%m-%d %H:%M %:z").to_string())
+            .unwrap_or_default(),
+        size: human_size(u64::from(m.size)),
+        seen: m.seen,
+        flagged: m.flagged,
+        answered: m.answered,
+        attachments: m.has_attachments,
+    }
+}
+
+/// Today: `14:05`; this year: `3 Mar`; older: `03.03.2023`.
+fn short_date(date: DateTime<FixedOffset>, now: DateTime<Utc>, t: &'static Strings) -> String {
+    let now = now.with_timezone(date.offset());
+    if date.date_naive() == now.date_naive() {
+        date.format("%H:%M").to_string()
+    } else if date.year() == now.year() {
+        format!("{} {}", date.day(), t.months[date.month0() as usize])
+    } else {
+        date.format("%d.%m.%Y").to_string()
+    }
+}
+
+fn pager(page: &Page, base: &str) -> Pager {
+    let link = |n: u32| format!("{base}?page={n}");
+    let (first, last) = page.range();
+    Pager {
+        number: page.number,
+        count: page.count,
+        first,
+        last,
+        total: page.total,
+        newest: (page.number > 2).then(|| link(1)),
+        newer: (page.number > 1).then(|| link(page.number - 1)),
+        older: (page.number < page.count).then(|| link(page.number + 1)),
+        oldest: (page.number + 1 < page.count).then(|| link(page.count)),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::{EN, RU};
+
+    #[test]
+    fn dates_shorten_by_age() {
+        let now: DateTime<Utc> = "2026-11-22T12:00:00Z".parse().unwrap();
+        let today = DateTime::parse_from_rfc3339("2026-11-22T09:30:00+00:00").unwrap();
+        let this_year = DateTime::parse_from_rfc3339("2026-03-03T09:30:00+00:00").unwrap();
+        let old = DateTime::parse_from_rfc3339("2023-03-03T09:30:00+00:00").unwrap();
+        assert_eq!(short_date(today, now, &EN), "09:30");
+        assert_eq!(short_date(this_year, now, &EN), "3 Mar");
+        assert_eq!(short_date(this_year, now, &RU), "3 мар");
+        assert_eq!(short_date(old, now, &EN), "03.03.2023");
+    }
+
+    #[test]
+    fn the_pager_links_only_where_there_is_somewhere_to_go() {
+        let page = Page {
+            number: 1,
+            count: 200,
+            total: 10_000,
+            messages: vec![],
+        };
+        let p = pager(&page, "/mail/INBOX");
+        assert_eq!(p.newer, None);
+        assert_eq!(p.older.as_deref(), Some("/mail/INBOX?page=2"));
+        assert_eq!(p.oldest.as_deref(), Some("/mail/INBOX?page=200"));
+    }
+}

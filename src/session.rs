@@ -1,0 +1,196 @@
+//! The browser session: a typed wrapper over tower-sessions that knows whether someone is
+//! signed in, the `CurrentUser` extractor that sends everyone else to the sign-in page, and
+//! CSRF tokens.
+
+use std::sync::Arc;
+
+use axum::extract::{FromRef, FromRequestParts, OriginalUri};
+use axum::http::request::Parts;
+use axum::http::{Method, StatusCode};
+use axum::response::{IntoResponse, Redirect, Response};
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+use rand::RngCore;
+use serde::{Deserialize, Serialize};
+use tower_sessions::Session;
+
+use crate::error::AppError;
+use crate::imap::{MailSession, MailSessions};
+
+const SIGNED_IN: &str = "signed_in";
+
+/// What the session store keeps about a signed-in person. No password: that lives only in
+/// the mail session, in memory.
+#[derive(Clone, Debug, Serialize, Deserialize)]
+pub struct SignedIn {
+    /// Key of this browser's mail session in [`MailSessions`].
+    pub key: String,
+    pub email: String,
+    /// Token every state-changing form must carry.
+    pub csrf: String,
+}
+
+/// A tower-sessions session with Posta's keys.
+pub struct TypedSession(pub Session);
+
+impl TypedSession {
+    pub async fn signed_in(&self) -> Option<SignedIn> {
+        self.0.get(SIGNED_IN).await.ok().flatten()
+    }
+
+    /// Records a sign-in under a fresh session id, so an id planted before sign-in is useless.
+    pub async fn sign_in(&self, who: &SignedIn) -> Result<(), AppError> {
+        self.0
+            .cycle_id()
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("renewing session id: {e}")))?;
+        self.0
+            .insert(SIGNED_IN, who)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("saving session: {e}")))
+    }
+
+    /// Deletes the session from the store; the cookie dies with it.
+    pub async fn sign_out(&self) {
+        if let Err(e) = self.0.flush().await {
+            tracing::warn!(error = %e, "deleting session");
+        }
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for TypedSession {
+    type Rejection = (StatusCode, &'static str);
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        Session::from_request_parts(parts, state)
+            .await
+            .map(TypedSession)
+    }
+}
+
+/// The signed-in person and their mail session. Anyone else is redirected to `/login`,
+/// with `next` bringing them back after signing in (for page views).
+pub struct CurrentUser {
+    pub mail: Arc<MailSession>,
+    /// The registry, to end this mail session when the server stops accepting it.
+    pub sessions: MailSessions,
+    pub who: SignedIn,
+    pub session: TypedSession,
+}
+
+impl CurrentUser {
+    /// Checks a form's CSRF token against the session's.
+    pub fn check_csrf(&self, token: &str) -> Result<(), AppError> {
+        if constant_time_eq(token.as_bytes(), self.who.csrf.as_bytes()) {
+            Ok(())
+        } else {
+            Err(AppError::Csrf)
+        }
+    }
+}
+
+impl<S> FromRequestParts<S> for CurrentUser
+where
+    S: Send + Sync,
+    MailSessions: FromRef<S>,
+{
+    type Rejection = Response;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        let session = TypedSession::from_request_parts(parts, state)
+            .await
+            .map_err(IntoResponse::into_response)?;
+        let sessions = MailSessions::from_ref(state);
+        if let Some(who) = session.signed_in().await {
+            if let Some(mail) = sessions.get(&who.key) {
+                return Ok(CurrentUser {
+                    mail,
+                    sessions,
+                    who,
+                    session,
+                });
+            }
+            // The mail session is gone (expired, or Posta restarted): start over.
+            session.sign_out().await;
+        }
+        let next = if parts.method == Method::GET {
+            let uri = parts
+                .extensions
+                .get::<OriginalUri>()
+                .map(|u| u.0.clone())
+                .unwrap_or_else(|| parts.uri.clone());
+            let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
+            format!(
+                "/login?next={}",
+                percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC)
+            )
+        } else {
+            "/login".to_owned()
+        };
+        Err(Redirect::to(&next).into_response())
+    }
+}
+
+/// The value of cookie `name` in a request's `Cookie` headers.
+pub fn cookie_value<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value)
+}
+
+/// 32 random bytes, URL-safe base64: session keys and CSRF tokens.
+pub fn random_token() -> String {
+    let mut bytes = [0u8; 32];
+    rand::rng().fill_bytes(&mut bytes);
+    URL_SAFE_NO_PAD.encode(bytes)
+}
+
+pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+/// Accepts only local paths for `next=`, so sign-in cannot be made to redirect elsewhere.
+pub fn safe_next(next: Option<&str>) -> String {
+    match next {
+        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        _ => "/mail/INBOX".to_owned(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_long_and_different() {
+        let (a, b) = (random_token(), random_token());
+        assert_ne!(a, b);
+        assert_eq!(a.len(), 43);
+    }
+
+    #[test]
+    fn next_only_allows_local_paths() {
+        assert_eq!(safe_next(Some("/mail/Sent?page=2")), "/mail/Sent?page=2");
+        for evil in [
+            "//evil.example",
+            "https://evil.example",
+            "/\\evil.example",
+            "mail",
+        ] {
+            assert_eq!(safe_next(Some(evil)), "/mail/INBOX", "{evil}");
+        }
+        assert_eq!(safe_next(None), "/mail/INBOX");
+    }
+
+    #[test]
+    fn constant_time_eq_compares() {
+        assert!(constant_time_eq(b"abc", b"abc"));
+        assert!(!constant_time_eq(b"abc", b"abd"));
+        assert!(!constant_time_eq(b"abc", b"ab"));
+    }
+}

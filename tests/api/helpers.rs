@@ -1,0 +1,323 @@
+//! Test harness: the mail stack (started once per test run), `spawn_app` on a free port,
+//! and a `TestApp` with one method per endpoint.
+
+use std::collections::HashMap;
+use std::path::{Path, PathBuf};
+use std::process::Command;
+use std::sync::OnceLock;
+use std::time::{Duration, Instant};
+
+use posta::app::Application;
+use posta::config::Config;
+use posta::upstream::{Protocol, Upstream};
+use reqwest::StatusCode;
+use reqwest::header::HeaderMap;
+
+/// Which seeded user a test signs in as. Each test that counts logins or changes flags has
+/// its own, so tests can run in parallel without seeing each other.
+#[derive(Clone, Copy, Debug)]
+pub enum User {
+    /// 10,000 messages; only read from.
+    Alice,
+    /// 120 messages each.
+    N(u8),
+}
+
+impl User {
+    pub fn email(self) -> String {
+        match self {
+            User::Alice => "alice@posta.test".into(),
+            User::N(n) => format!("user{n:02}@posta.test"),
+        }
+    }
+
+    pub fn password(self) -> String {
+        match self {
+            User::Alice => "alice-pass".into(),
+            User::N(n) => format!("pass-user{n:02}"),
+        }
+    }
+}
+
+/// The running mail stack, as `scripts/mailstack start` describes it in `stack.env`.
+pub struct Stack {
+    pub env: HashMap<String, String>,
+    pub script: PathBuf,
+}
+
+impl Stack {
+    pub fn get(&self, key: &str) -> &str {
+        self.env
+            .get(key)
+            .unwrap_or_else(|| panic!("{key} missing from stack.env"))
+    }
+
+    pub fn imaps(&self) -> Upstream {
+        Upstream::parse(self.get("POSTA_TEST_IMAPS"), Protocol::Imap).unwrap()
+    }
+
+    pub fn imap_starttls(&self) -> Upstream {
+        Upstream::parse(self.get("POSTA_TEST_IMAP"), Protocol::Imap).unwrap()
+    }
+
+    pub fn ca(&self) -> PathBuf {
+        PathBuf::from(self.get("POSTA_TEST_CA"))
+    }
+
+    /// Successful IMAP logins of `user` so far, from Dovecot's log.
+    pub fn logins(&self, user: User) -> usize {
+        self.count_log(&format!("Login: user=<{}>", user.email()))
+    }
+
+    /// IMAP sessions of `user` that have ended so far (LOGOUT or hang-up).
+    pub fn logouts(&self, user: User) -> usize {
+        let tag = format!("imap({})", user.email());
+        self.log_lines()
+            .iter()
+            .filter(|l| {
+                l.contains(&tag) && (l.contains("Logged out") || l.contains("Disconnected"))
+            })
+            .count()
+    }
+
+    fn log_lines(&self) -> Vec<String> {
+        std::fs::read_to_string(self.get("POSTA_TEST_DOVECOT_LOG"))
+            .unwrap_or_default()
+            .lines()
+            .map(str::to_owned)
+            .collect()
+    }
+
+    fn count_log(&self, needle: &str) -> usize {
+        self.log_lines()
+            .iter()
+            .filter(|l| l.contains(needle))
+            .count()
+    }
+
+    /// Makes the server drop `user`'s IMAP connections, as a restart or a NAT timeout would.
+    pub fn kick(&self, user: User) {
+        let status = Command::new(&self.script)
+            .args(["kick", &user.email()])
+            .status()
+            .expect("running mailstack kick");
+        assert!(status.success(), "mailstack kick failed");
+    }
+}
+
+/// The stack, started (or found running) once per test run.
+pub fn stack() -> &'static Stack {
+    static STACK: OnceLock<Stack> = OnceLock::new();
+    STACK.get_or_init(|| {
+        let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+        let script = root.join("scripts/mailstack");
+        let dir = std::env::var("POSTA_STACK_DIR")
+            .map(PathBuf::from)
+            .unwrap_or_else(|_| root.join("target/mailstack"));
+        let env_file = dir.join("stack.env");
+        // `start` is idempotent and quick when the stack is already up and seeded.
+        let output = Command::new(&script)
+            .arg("start")
+            .output()
+            .expect("running scripts/mailstack start");
+        assert!(
+            output.status.success(),
+            "scripts/mailstack start failed:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let text = std::fs::read_to_string(&env_file)
+            .unwrap_or_else(|e| panic!("reading {}: {e}", env_file.display()));
+        let env = text
+            .lines()
+            .filter_map(|l| l.split_once('='))
+            .map(|(k, v)| (k.trim().to_owned(), v.trim().trim_matches('"').to_owned()))
+            .collect();
+        Stack { env, script }
+    })
+}
+
+/// A Posta configured for the test stack; tests adjust it before spawning.
+pub fn test_config() -> Config {
+    let stack = stack();
+    let mut config = Config::defaults();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.imap = Some(stack.imaps());
+    config.tls_ca = Some(stack.ca());
+    config
+}
+
+pub struct TestApp {
+    pub address: String,
+    pub client: reqwest::Client,
+}
+
+/// Starts Posta with the test configuration on a free port.
+pub async fn spawn_app() -> TestApp {
+    spawn_app_with(test_config()).await
+}
+
+pub async fn spawn_app_with(config: Config) -> TestApp {
+    init_logging();
+    let app = Application::build(config).await.expect("building Posta");
+    let address = format!("http://127.0.0.1:{}", app.port());
+    tokio::spawn(app.run_until_stopped());
+    TestApp {
+        address,
+        client: new_client(),
+    }
+}
+
+/// A browser-like client: keeps cookies, does not follow redirects (tests check them).
+pub fn new_client() -> reqwest::Client {
+    reqwest::Client::builder()
+        .cookie_store(true)
+        .redirect(reqwest::redirect::Policy::none())
+        .build()
+        .unwrap()
+}
+
+fn init_logging() {
+    static ONCE: OnceLock<()> = OnceLock::new();
+    ONCE.get_or_init(|| {
+        if std::env::var_os("TEST_LOG").is_some() {
+            tracing_subscriber::fmt()
+                .with_env_filter("posta=debug")
+                .with_test_writer()
+                .init();
+        }
+    });
+}
+
+/// A response read whole.
+pub struct Page {
+    pub status: StatusCode,
+    pub headers: HeaderMap,
+    pub body: String,
+}
+
+impl Page {
+    pub fn location(&self) -> &str {
+        self.headers
+            .get("location")
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or("")
+    }
+
+    pub fn html(&self) -> scraper::Html {
+        scraper::Html::parse_document(&self.body)
+    }
+
+    /// Texts of all elements matching a CSS selector.
+    pub fn texts(&self, selector: &str) -> Vec<String> {
+        let selector = scraper::Selector::parse(selector).unwrap();
+        self.html()
+            .select(&selector)
+            .map(|e| e.text().collect::<String>().trim().to_owned())
+            .collect()
+    }
+
+    /// Values of attribute `attr` on elements matching `selector`.
+    pub fn attrs(&self, selector: &str, attr: &str) -> Vec<String> {
+        let selector = scraper::Selector::parse(selector).unwrap();
+        self.html()
+            .select(&selector)
+            .filter_map(|e| e.value().attr(attr).map(str::to_owned))
+            .collect()
+    }
+
+    pub fn csrf(&self) -> String {
+        self.attrs("input[name=csrf]", "value")
+            .into_iter()
+            .next()
+            .expect("page has a CSRF token")
+    }
+}
+
+async fn read(response: reqwest::Response) -> Page {
+    Page {
+        status: response.status(),
+        headers: response.headers().clone(),
+        body: response.text().await.unwrap(),
+    }
+}
+
+impl TestApp {
+    pub async fn get(&self, path: &str) -> Page {
+        read(
+            self.client
+                .get(format!("{}{path}", self.address))
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
+        let mut request = self.client.get(format!("{}{path}", self.address));
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        read(request.send().await.unwrap()).await
+    }
+
+    pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Page {
+        read(
+            self.client
+                .post(format!("{}{path}", self.address))
+                .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Opens the login page and submits it with `fields` (plus its CSRF token).
+    pub async fn post_login(&self, fields: &[(&str, &str)]) -> Page {
+        let form = self.get("/login").await;
+        let csrf = form.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form("/login", &all).await
+    }
+
+    pub async fn login(&self, user: User) -> Page {
+        let (email, password) = (user.email(), user.password());
+        self.post_login(&[("email", &email), ("password", &password)])
+            .await
+    }
+
+    /// Signs in and asserts it worked.
+    pub async fn sign_in(&self, user: User) {
+        let page = self.login(user).await;
+        assert_eq!(
+            page.status,
+            StatusCode::SEE_OTHER,
+            "sign-in failed: {}",
+            page.body
+        );
+        assert_eq!(page.location(), "/mail/INBOX");
+    }
+
+    pub async fn logout(&self) -> Page {
+        let inbox = self.get("/mail/INBOX").await;
+        let csrf = inbox.csrf();
+        self.post_form("/logout", &[("csrf", &csrf)]).await
+    }
+}
+
+/// Polls `condition` until it holds or `timeout` passes; returns whether it held.
+pub async fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) -> bool {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if condition() {
+            return true;
+        }
+        if Instant::now() >= deadline {
+            return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
