@@ -1,5 +1,6 @@
-//! A tiny HTTP/1.1 server on 127.0.0.1 for tests: answers each path from a fixed table
-//! (404 otherwise) and remembers the request targets it saw.
+//! Fake servers on 127.0.0.1 for tests: a tiny HTTP/1.1 server that answers each path from
+//! a fixed table (404 otherwise) and remembers the request targets it saw, and a greeter
+//! that speaks the first line of a mail protocol.
 
 use std::sync::{Arc, Mutex};
 
@@ -102,4 +103,18 @@ async fn read_target(socket: &mut tokio::net::TcpStream) -> Option<String> {
     }
     let head = String::from_utf8_lossy(&head);
     head.split_whitespace().nth(1).map(str::to_owned)
+}
+
+/// A server on 127.0.0.1 that writes `greeting` to each connection, and the port it has.
+pub async fn greeter(greeting: &'static str) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((mut socket, _)) = listener.accept().await {
+            let _ = socket.write_all(greeting.as_bytes()).await;
+            let mut rest = Vec::new();
+            let _ = socket.read_to_end(&mut rest).await;
+        }
+    });
+    port
 }

@@ -186,6 +186,7 @@ fn is_imap_greeting(line: &str) -> bool {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::discovery::fake_http::greeter;
     use tokio::net::TcpListener;
 
     fn prober(allow_private: bool) -> Prober {
@@ -194,20 +195,6 @@ mod tests {
             allow_private,
             timeout: Duration::from_secs(2),
         }
-    }
-
-    /// A server on 127.0.0.1 that writes `greeting` to each connection, and the port it has.
-    async fn greeter(greeting: &'static str) -> u16 {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let port = listener.local_addr().unwrap().port();
-        tokio::spawn(async move {
-            while let Ok((mut socket, _)) = listener.accept().await {
-                let _ = socket.write_all(greeting.as_bytes()).await;
-                let mut rest = Vec::new();
-                let _ = socket.read_to_end(&mut rest).await;
-            }
-        });
-        port
     }
 
     #[tokio::test]

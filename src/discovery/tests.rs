@@ -4,11 +4,9 @@
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt};
-use tokio::net::TcpListener;
 use tokio::sync::Notify;
 
-use super::fake_http::{FakeHttp, Reply};
+use super::fake_http::{FakeHttp, Reply, greeter};
 use super::*;
 
 fn discoverer(autoconfig_urls: Vec<String>) -> Discoverer {
@@ -351,20 +349,6 @@ fn guesses_try_implicit_tls_on_every_name_before_starttls() {
     let smtp: Vec<String> = guessed.smtp.iter().map(|u| u.authority()).collect();
     assert_eq!(smtp[0], "smtp.example.org:465");
     assert_eq!(smtp[3], "smtp.example.org:587");
-}
-
-/// A server on 127.0.0.1 that writes `greeting` to each connection.
-async fn greeter(greeting: &'static str) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((mut socket, _)) = listener.accept().await {
-            let _ = socket.write_all(greeting.as_bytes()).await;
-            let mut rest = Vec::new();
-            let _ = socket.read_to_end(&mut rest).await;
-        }
-    });
-    port
 }
 
 #[tokio::test]

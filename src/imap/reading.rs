@@ -173,3 +173,79 @@ fn text_kind(subtype: &str, disposition: Option<&str>) -> Option<TextKind> {
         None
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use async_imap::imap_proto::{AttributeValue, Response};
+
+    /// Parses the BODYSTRUCTURE of a FETCH response line, as a server would send it.
+    fn structure(body: &str) -> BodyStructure<'static> {
+        let line = format!("* 1 FETCH (BODYSTRUCTURE {body})\r\n");
+        let (_, response) = Response::parse(line.as_bytes()).expect("valid FETCH response");
+        match response {
+            Response::Fetch(_, attrs) => attrs
+                .into_iter()
+                .find_map(|a| match a {
+                    AttributeValue::BodyStructure(b) => Some(b.into_owned()),
+                    _ => None,
+                })
+                .expect("has a BODYSTRUCTURE"),
+            other => panic!("not a FETCH: {other:?}"),
+        }
+    }
+
+    const PLAIN: &str =
+        r#"("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 12 1 NIL NIL NIL NIL)"#;
+    const HTML: &str = r#"("text" "html" ("charset" "utf-8") NIL NIL "7bit" 30 1 NIL NIL NIL NIL)"#;
+    const PDF: &str = r#"("application" "pdf" ("name" "r.pdf") NIL NIL "base64" 100 NIL ("attachment" ("filename" "r.pdf")) NIL NIL)"#;
+
+    #[test]
+    fn a_single_part_message_is_its_own_text() {
+        assert_eq!(
+            choose_text(&structure(PLAIN)),
+            Some((Section::Root, TextKind::Plain))
+        );
+        assert_eq!(
+            choose_text(&structure(HTML)),
+            Some((Section::Root, TextKind::Html))
+        );
+    }
+
+    #[test]
+    fn alternative_prefers_plain_text() {
+        let alt = format!(r#"({PLAIN}{HTML} "alternative" ("boundary" "b") NIL NIL NIL)"#);
+        assert_eq!(
+            choose_text(&structure(&alt)),
+            Some((Section::Part(vec![1]), TextKind::Plain))
+        );
+    }
+
+    #[test]
+    fn text_nested_in_mixed_is_found_by_part_number() {
+        let alt = format!(r#"({HTML}{PLAIN} "alternative" ("boundary" "b") NIL NIL NIL)"#);
+        let mixed = format!(r#"({alt}{PDF} "mixed" ("boundary" "a") NIL NIL NIL)"#);
+        assert_eq!(
+            choose_text(&structure(&mixed)),
+            Some((Section::Part(vec![1, 2]), TextKind::Plain))
+        );
+    }
+
+    #[test]
+    fn an_html_only_multipart_shows_its_html() {
+        let mixed = format!(r#"({HTML}{PDF} "mixed" ("boundary" "a") NIL NIL NIL)"#);
+        assert_eq!(
+            choose_text(&structure(&mixed)),
+            Some((Section::Part(vec![1]), TextKind::Html))
+        );
+    }
+
+    #[test]
+    fn a_text_attachment_is_not_the_body() {
+        let attached = r#"("text" "plain" ("charset" "utf-8") NIL NIL "7bit" 12 1 NIL ("attachment" ("filename" "notes.txt")) NIL NIL)"#;
+        let mixed = format!(r#"({attached}{PDF} "mixed" ("boundary" "a") NIL NIL NIL)"#);
+        assert_eq!(choose_text(&structure(&mixed)), None);
+        assert!(crate::imap::listing::has_attachments(&structure(&mixed)));
+        assert!(!crate::imap::listing::has_attachments(&structure(PLAIN)));
+    }
+}

@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
 use crate::imap::folders::{self, Folder, FolderList, Role};
 use crate::imap::mailbox_name::mailbox_url;
-use crate::imap::{LoginError, MailError};
+use crate::imap::{LoginError, MailError, MailboxName};
 use crate::session::CurrentUser;
 
 /// One folder in the sidebar.
@@ -99,6 +99,17 @@ pub fn label(folder: &Folder, t: &'static Strings) -> String {
         }
         .to_owned(),
         _ => folder.leaf.clone(),
+    }
+}
+
+/// Like [`fail`], for an operation on one mailbox: a NO from the server (SELECT of a
+/// folder that is not there) means that folder does not exist.
+pub fn fail_in(user: &CurrentUser, mailbox: &MailboxName, error: MailError) -> AppError {
+    match error {
+        MailError::Imap(async_imap::error::Error::No(_)) => {
+            AppError::MailboxNotFound(mailbox.as_str().to_owned())
+        }
+        other => fail(user, other),
     }
 }
 

@@ -7,7 +7,7 @@ use axum::routing::get;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use serde::Deserialize;
 
-use super::chrome::{Chrome, chrome, fail, folder_list, label};
+use super::chrome::{Chrome, chrome, fail_in, folder_list, label};
 use super::render;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -85,12 +85,7 @@ async fn show_mailbox(
             Box::pin(async move { listing::page(imap, &wire, number).await })
         })
         .await
-        .map_err(|e| match e {
-            crate::imap::MailError::Imap(async_imap::error::Error::No(_)) => {
-                AppError::MailboxNotFound(name.as_str().to_owned())
-            }
-            other => fail(&user, other),
-        })?;
+        .map_err(|e| fail_in(&user, &name, e))?;
     let here = uri.path_and_query().map_or("/", |p| p.as_str());
     let chrome = chrome(&user, lang, name.as_str(), here).await?;
     let t = chrome.t;

@@ -6,13 +6,13 @@ use axum::extract::{OriginalUri, Path};
 use axum::response::Response;
 use axum::routing::get;
 
-use super::chrome::{Chrome, chrome, fail, folder_list, label};
+use super::chrome::{Chrome, chrome, fail_in, folder_list, label};
 use super::render;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::Lang;
+use crate::imap::MailboxName;
 use crate::imap::reading::{self, TextKind};
-use crate::imap::{MailError, MailboxName};
 use crate::message::headers::{self, Person};
 use crate::message::{decode_entity, sanitize, text};
 use crate::session::CurrentUser;
@@ -57,12 +57,7 @@ async fn show_message(
             Box::pin(async move { reading::fetch(imap, &wire, uid).await })
         })
         .await
-        .map_err(|e| match e {
-            MailError::Imap(async_imap::error::Error::No(_)) => {
-                AppError::MailboxNotFound(name.as_str().to_owned())
-            }
-            other => fail(&user, other),
-        })?
+        .map_err(|e| fail_in(&user, &name, e))?
         .ok_or(AppError::MessageNotFound)?;
     if fetched.was_unseen {
         user.mail.invalidate_folders();

@@ -44,7 +44,7 @@ async fn connect(driver: &Driver) -> Client {
             "args": [
                 "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
                 "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync",
+                "--disable-component-update", "--disable-sync", "--window-size=1280,800",
                 format!("--user-data-dir={}", user_data.display()),
             ]
         }
@@ -69,93 +69,74 @@ async fn connect(driver: &Driver) -> Client {
     }
 }
 
+/// Saves a screenshot to `$POSTA_SCREENSHOTS/<name>.png` when that variable is set, so a
+/// person can look at what the test saw.
+async fn snapshot(browser: &Client, name: &str) {
+    if let Some(dir) = std::env::var_os("POSTA_SCREENSHOTS") {
+        let png = browser.screenshot().await.unwrap();
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(std::path::Path::new(&dir).join(format!("{name}.png")), png).unwrap();
+    }
+}
+
+/// The few things the test does to a page, so the story below reads as steps.
+struct Page<'b>(&'b Client);
+
+impl Page<'_> {
+    async fn type_into(&self, css: &str, text: &str) {
+        let field = self.0.find(Locator::Css(css)).await.unwrap();
+        field.send_keys(text).await.unwrap();
+    }
+
+    async fn click(&self, locator: Locator<'_>) {
+        self.0.find(locator).await.unwrap().click().await.unwrap();
+    }
+
+    /// Waits for an element to appear and returns its text.
+    async fn text_of(&self, css: &str) -> String {
+        let element = self.0.wait().for_element(Locator::Css(css)).await.unwrap();
+        element.text().await.unwrap()
+    }
+
+    async fn path(&self) -> String {
+        self.0.current_url().await.unwrap().path().to_owned()
+    }
+}
+
 #[tokio::test]
 async fn a_person_signs_in_reads_a_message_and_signs_out_in_chromium() {
     let app = spawn_app().await;
     let driver = start_chromedriver();
     let browser = connect(&driver).await;
+    let page = Page(&browser);
     let user = User::N(12);
 
     browser.goto(&format!("{}/", app.address)).await.unwrap();
-    browser
-        .find(Locator::Css("input[name=email]"))
-        .await
-        .unwrap()
-        .send_keys(&user.email())
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("input[name=password]"))
-        .await
-        .unwrap()
-        .send_keys(&user.password())
-        .await
-        .unwrap();
-    browser
-        .find(Locator::Css("form.login button[type=submit]"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
+    page.type_into("input[name=email]", &user.email()).await;
+    page.type_into("input[name=password]", &user.password())
+        .await;
+    page.click(Locator::Css("form.login button[type=submit]"))
+        .await;
 
-    browser
-        .wait()
-        .for_element(Locator::Css("table.messages"))
-        .await
-        .unwrap();
-    assert!(
-        browser
-            .current_url()
-            .await
-            .unwrap()
-            .path()
-            .ends_with("/mail/INBOX")
-    );
+    page.text_of("table.messages").await;
+    assert!(page.path().await.ends_with("/mail/INBOX"));
     let rows = browser
         .find_all(Locator::Css("table.messages tbody tr"))
         .await
         .unwrap();
     assert_eq!(rows.len(), 50);
+    snapshot(&browser, "inbox").await;
 
-    browser
-        .find(Locator::LinkText("Привет из UTF-8"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    let body = browser
-        .wait()
-        .for_element(Locator::Css(".body.plain"))
-        .await
-        .unwrap();
+    page.click(Locator::LinkText("Привет из UTF-8")).await;
+    let body = page.text_of(".body.plain").await;
     assert!(
-        body.text()
-            .await
-            .unwrap()
-            .contains("Съешь же ещё этих мягких французских булок")
+        body.contains("Съешь же ещё этих мягких французских булок"),
+        "{body}"
     );
+    snapshot(&browser, "message").await;
 
-    browser
-        .find(Locator::Css("form.logout button"))
-        .await
-        .unwrap()
-        .click()
-        .await
-        .unwrap();
-    browser
-        .wait()
-        .for_element(Locator::Css("form.login"))
-        .await
-        .unwrap();
-    let notice = browser
-        .find(Locator::Css(".notice"))
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    page.click(Locator::Css("form.logout button")).await;
+    let notice = page.text_of(".notice").await;
     assert!(notice.contains("signed out"), "{notice}");
 
     // The session is really gone: the INBOX sends the browser back to sign in.
@@ -163,10 +144,7 @@ async fn a_person_signs_in_reads_a_message_and_signs_out_in_chromium() {
         .goto(&format!("{}/mail/INBOX", app.address))
         .await
         .unwrap();
-    browser
-        .wait()
-        .for_element(Locator::Css("form.login"))
-        .await
-        .unwrap();
+    page.text_of("form.login").await;
+    assert_eq!(page.path().await, "/login");
     browser.close().await.unwrap();
 }
