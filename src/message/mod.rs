@@ -4,6 +4,7 @@
 pub mod headers;
 pub mod sanitize;
 pub mod text;
+pub mod transfer;
 
 use mail_parser::MessageParser;
 
