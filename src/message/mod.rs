@@ -1,6 +1,7 @@
 //! Turning raw mail into something safe to show: header decoding, plain text to HTML, and
 //! HTML sanitising. Plain functions, no HTTP and no IMAP, each tested on its own.
 
+pub mod charset;
 pub mod headers;
 pub mod sanitize;
 pub mod text;
