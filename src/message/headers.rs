@@ -90,6 +90,16 @@ mod tests {
     }
 
     #[test]
+    fn encoded_words_in_east_asian_charsets_decode() {
+        assert_eq!(
+            decode_words(b"=?Shift_JIS?B?k/qWe4zqgsyDgYFbg4s=?="),
+            "日本語のメール"
+        );
+        assert_eq!(decode_words(b"=?gb2312?B?1tDOxNPKvP4=?="), "中文邮件");
+        assert_eq!(decode_words(b"=?big5?B?wWPF6aSkpOU=?="), "繁體中文");
+    }
+
+    #[test]
     fn plain_text_passes_through() {
         assert_eq!(decode_words(b"Message 00042"), "Message 00042");
     }

@@ -3,6 +3,7 @@
 
 pub mod charset;
 pub mod headers;
+pub mod params;
 pub mod sanitize;
 pub mod text;
 pub mod transfer;
