@@ -1,5 +1,6 @@
 //! Plain text to HTML: everything is escaped first, then web and mail links become
 //! clickable, and `>` quoted lines become nested quotes. The output is safe to mark `|safe`.
+//! Also undoing format=flowed (RFC 3676), which must happen before quotes are nested.
 
 use std::fmt::Write;
 
@@ -120,6 +121,63 @@ fn trim_url(url: &str) -> &str {
     }
 }
 
+/// Undoes format=flowed: joins soft-broken lines (ending in a space) of the same quote
+/// depth, removes space-stuffing, honours DelSp=yes, leaves the signature separator "-- "
+/// alone. Output lines keep their ">" quote prefixes ("> " form) so `to_html` can nest them.
+pub fn unflow(text: &str, delsp: bool) -> String {
+    let mut out = String::with_capacity(text.len());
+    // Quote depth of the paragraph whose last line was flowed, awaiting its continuation.
+    let mut open: Option<usize> = None;
+    let mut line_start = 0;
+    let body = text.strip_suffix('\n').unwrap_or(text);
+    for line in body.split('\n') {
+        let line = line.strip_suffix('\r').unwrap_or(line);
+        let depth = line.bytes().take_while(|&b| b == b'>').count();
+        let content = &line[depth..];
+        let content = content.strip_prefix(' ').unwrap_or(content);
+        // "-- " ends in a space but is never flowed, and it starts the signature even after
+        // a flowed line, or the signature would be glued to the last sentence.
+        let signature = content == "-- ";
+        let flowed = !signature && content.ends_with(' ');
+        // RFC 3676 §4.5: a flowed line followed by another quote depth counts as fixed.
+        if open.is_some_and(|d| d != depth || signature) {
+            end_line(&mut out, line_start);
+            open = None;
+        }
+        if open.is_none() {
+            line_start = out.len();
+            for _ in 0..depth {
+                out.push_str("> ");
+            }
+        }
+        match content.strip_suffix(' ') {
+            Some(kept) if flowed && delsp => out.push_str(kept),
+            _ => out.push_str(content),
+        }
+        if flowed {
+            open = Some(depth);
+        } else {
+            end_line(&mut out, line_start);
+            open = None;
+        }
+    }
+    if open.is_some() {
+        end_line(&mut out, line_start);
+    }
+    if !text.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+/// Ends the output line that began at `start`; a bare quote prefix loses its last space.
+fn end_line(out: &mut String, start: usize) {
+    if out.len() > start && out[start..].bytes().all(|b| b == b'>' || b == b' ') {
+        out.truncate(out.trim_end_matches(' ').len());
+    }
+    out.push('\n');
+}
+
 /// Human size: `512 B`, `14 KB`, `3.2 MB`.
 pub fn human_size(bytes: u64) -> String {
     let mut s = String::new();
@@ -178,6 +236,85 @@ mod tests {
         assert_eq!(
             to_html("hi\n> a\n> > b\nbye"),
             "hi\n<blockquote>a\n<blockquote>b\n</blockquote></blockquote>bye\n"
+        );
+    }
+
+    #[test]
+    fn flowed_paragraphs_from_rfc_3676_are_joined() {
+        // The shape of RFC 3676's examples: soft breaks end in a space, hard ones do not.
+        let flowed = "`Take some more tea,' the March Hare said to Alice, very \r\n\
+                      earnestly.\r\n\
+                      \r\n\
+                      `I've had nothing yet,' Alice replied in an offended tone, `so I \r\n\
+                      can't take more.'\r\n";
+        assert_eq!(
+            unflow(flowed, false),
+            "`Take some more tea,' the March Hare said to Alice, very earnestly.\n\
+             \n\
+             `I've had nothing yet,' Alice replied in an offended tone, `so I can't take more.'\n"
+        );
+    }
+
+    #[test]
+    fn fixed_lines_stay_as_they_are() {
+        let text = "Line one\nLine two\n\nLast";
+        assert_eq!(unflow(text, false), text);
+    }
+
+    #[test]
+    fn delsp_removes_the_soft_break_space() {
+        assert_eq!(
+            unflow("日本語の \nテキストです。\n", true),
+            "日本語のテキストです。\n"
+        );
+        assert_eq!(unflow("split wo \nrd\n", true), "split word\n");
+    }
+
+    #[test]
+    fn quoted_flowed_paragraphs_join_within_their_depth() {
+        let flowed = ">> Deeply quoted text that \n>> goes on.\n> Shallower text \n> too.\nMy answer \nhere.\n";
+        assert_eq!(
+            unflow(flowed, false),
+            "> > Deeply quoted text that goes on.\n> Shallower text too.\nMy answer here.\n"
+        );
+    }
+
+    #[test]
+    fn a_flowed_line_before_a_change_of_depth_is_fixed() {
+        assert_eq!(
+            unflow("> quoted soft \nunquoted\n", false),
+            "> quoted soft \nunquoted\n"
+        );
+    }
+
+    #[test]
+    fn the_signature_separator_is_left_alone() {
+        assert_eq!(
+            unflow("Bye \n-- \nAlice \nLiddell\n", false),
+            "Bye \n-- \nAlice Liddell\n"
+        );
+        assert_eq!(unflow("> -- \n> Bob\n", true), "> -- \n> Bob\n");
+    }
+
+    #[test]
+    fn space_stuffing_is_removed() {
+        assert_eq!(
+            unflow("  indented\n From here\n >not a quote\n", false),
+            " indented\nFrom here\n>not a quote\n"
+        );
+    }
+
+    #[test]
+    fn empty_quoted_lines_keep_their_depth() {
+        assert_eq!(unflow(">\n>>\n> a\n", false), ">\n> >\n> a\n");
+    }
+
+    #[test]
+    fn unflowed_quotes_nest_in_html() {
+        let html = to_html(&unflow(">> deep \n>> line\n> shallow\n", false));
+        assert_eq!(
+            html,
+            "<blockquote><blockquote>deep line\n</blockquote>shallow\n</blockquote>"
         );
     }
 
