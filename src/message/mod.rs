@@ -1,4 +1,5 @@
-//! Turning raw mail into something safe to show: header decoding, plain text to HTML, and
+//! Turning raw mail into something safe to show: transfer and charset decoding of part
+//! bodies, MIME parameters and download names, header decoding, plain text to HTML, and
 //! HTML sanitising. Plain functions, no HTTP and no IMAP, each tested on its own.
 
 pub mod charset;
