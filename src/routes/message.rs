@@ -70,7 +70,16 @@ async fn show_message(
             false,
         ),
         Some((TextKind::Html, entity)) => (
-            Some(sanitize::clean(&decode_entity(TextKind::Html, entity))),
+            Some(
+                sanitize::clean(
+                    &decode_entity(TextKind::Html, entity),
+                    &sanitize::Policy {
+                        remote: false,
+                        cid: &|_| None,
+                    },
+                )
+                .body,
+            ),
             true,
         ),
         None => (None, false),
