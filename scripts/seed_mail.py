@@ -22,6 +22,8 @@ of this file, so any edit here makes `mailstack start` reseed):
   | bob@posta.test         | bob-pass          | 120    |
   | carol@posta.test       | carol-pass        | 120    |
   | user01..user16@posta.test | pass-user01 ... | 120    |
+  | corpus@posta.test      | corpus-pass       | the reading corpus, see seed_corpus.py |
+  | bigmail@posta.test     | bigmail-pass      | 1: a 10 MiB attachment, see seed_corpus.py |
 
   Folders (everyone; names as the IMAP client sees them, delimiter "/")
   | folder          | special-use | messages | subjects                    |
@@ -81,6 +83,9 @@ import shutil
 import sys
 from datetime import datetime, timedelta, timezone
 
+sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+import seed_corpus  # noqa: E402  (next to this file)
+
 DOMAIN = "posta.test"
 EPOCH = datetime(2024, 1, 1, tzinfo=timezone.utc)
 FOLDER_EPOCH = datetime(2023, 12, 1, 9, 0, tzinfo=timezone.utc)
@@ -93,6 +98,7 @@ USERS = (
     [("alice", "alice-pass", BIG_INBOX), ("bob", "bob-pass", SMALL_INBOX),
      ("carol", "carol-pass", SMALL_INBOX)]
     + [(f"user{i:02}", f"pass-user{i:02}", SMALL_INBOX) for i in range(1, 17)]
+    + [("corpus", "corpus-pass", len(seed_corpus.corpus())), ("bigmail", "bigmail-pass", 1)]
 )
 
 # Special-use folders: created empty (Dovecot auto-subscribes them too).
@@ -132,8 +138,11 @@ SENDERS = [
 
 
 def seed_version() -> str:
-    with open(__file__, "rb") as f:
-        return hashlib.sha256(f.read()).hexdigest()[:16]
+    digest = hashlib.sha256()
+    for path in (__file__, seed_corpus.__file__):
+        with open(path, "rb") as f:
+            digest.update(f.read())
+    return digest.hexdigest()[:16]
 
 
 # ---------------------------------------------------------------- encoding helpers
@@ -352,9 +361,17 @@ def write_user(root: str, local: str, inbox_size: int) -> int:
     if os.path.exists(maildir):
         shutil.rmtree(maildir)
     cur = make_maildir(maildir)
-    for n in range(1, inbox_size + 1):
-        date = EPOCH + timedelta(hours=n)
-        store(cur, n, date, inbox_message(local, n, inbox_size, date), inbox_flags(n))
+    if local in ("corpus", "bigmail"):
+        messages = seed_corpus.corpus() if local == "corpus" else [seed_corpus.big_message()]
+        for n, message in enumerate(messages, start=1):
+            date = EPOCH + timedelta(hours=n)
+            top = headers([("Date", rfc5322_date(date)), ("To", f"{local}@{DOMAIN}"),
+                           ("Message-ID", f"<corpus-{n:03}@{DOMAIN}>")])
+            store(cur, n, date, top + message, "")
+    else:
+        for n in range(1, inbox_size + 1):
+            date = EPOCH + timedelta(hours=n)
+            store(cur, n, date, inbox_message(local, n, inbox_size, date), inbox_flags(n))
     os.close(cur)
     count = inbox_size
     for folder in SPECIAL_FOLDERS:
