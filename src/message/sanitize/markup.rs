@@ -95,6 +95,19 @@ pub(super) const DROPPED_WITH_CONTENT: &[&str] = &[
 /// Attributes any kept element may have. `style` is filtered by `css`; `id` is prefixed.
 pub(super) const GENERIC_ATTRIBUTES: [&str; 6] = ["class", "dir", "id", "lang", "style", "title"];
 
+/// Table cells, header or data, take the same presentational attributes.
+const TABLE_CELL: &[&str] = &[
+    "align",
+    "background",
+    "bgcolor",
+    "colspan",
+    "height",
+    "nowrap",
+    "rowspan",
+    "valign",
+    "width",
+];
+
 /// Attributes particular elements may have: the presentational ones newsletters lay out with.
 pub(super) const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
     ("a", &["href"]),
@@ -124,34 +137,8 @@ pub(super) const TAG_ATTRIBUTES: &[(&str, &[&str])] = &[
         "tr",
         &["align", "background", "bgcolor", "height", "valign"],
     ),
-    (
-        "td",
-        &[
-            "align",
-            "background",
-            "bgcolor",
-            "colspan",
-            "height",
-            "nowrap",
-            "rowspan",
-            "valign",
-            "width",
-        ],
-    ),
-    (
-        "th",
-        &[
-            "align",
-            "background",
-            "bgcolor",
-            "colspan",
-            "height",
-            "nowrap",
-            "rowspan",
-            "valign",
-            "width",
-        ],
-    ),
+    ("td", TABLE_CELL),
+    ("th", TABLE_CELL),
     ("col", &["align", "span", "valign", "width"]),
     ("colgroup", &["align", "span", "valign", "width"]),
     ("caption", &["align"]),

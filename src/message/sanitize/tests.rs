@@ -582,38 +582,3 @@ fn a_newsletter_counts_every_remote_image() {
     assert_eq!(cleaned.remote_blocked, 2 * items);
     assert_eq!(cleaned.body.matches("<img").count(), items);
 }
-
-/// Run with `cargo test --release --lib -- --ignored --nocapture two_megabytes`. Wall-clock
-/// numbers swing with the machine, so the assertion is relative: Posta's whole pass (first
-/// look, ammonia with the filter, CSS) against ammonia's own default pass over the same input.
-#[test]
-#[ignore = "timing; meaningful in release builds only"]
-fn two_megabytes_of_newsletter_clean_in_about_the_time_ammonia_alone_takes() {
-    let html = newsletter(2 << 20);
-    let policy = Policy {
-        remote: false,
-        cid: &part,
-    };
-    let time = |f: &dyn Fn()| {
-        f();
-        (0..5)
-            .map(|_| {
-                let start = std::time::Instant::now();
-                f();
-                start.elapsed()
-            })
-            .min()
-            .expect("five runs")
-    };
-    let ours = time(&|| {
-        std::hint::black_box(clean(&html, &policy));
-    });
-    let ammonia_alone = time(&|| {
-        std::hint::black_box(ammonia::clean(&html));
-    });
-    println!(
-        "{} bytes: clean {ours:?}, ammonia::clean alone {ammonia_alone:?}",
-        html.len()
-    );
-    assert!(ours < ammonia_alone * 2, "{ours:?} vs {ammonia_alone:?}");
-}

@@ -9,7 +9,7 @@ use cssparser::{
 use super::allow::{
     DISPLAYS, FONT_DESCRIPTORS, FUNCTIONS, IMAGE_PROPERTIES, POSITIONS, PROPERTIES,
 };
-use super::write::{write_ident, write_name, write_space, write_string};
+use super::write::{next_spaced, write_ident, write_name, write_space, write_string};
 use super::{Error, MAX_DEPTH, UrlPolicy, image_url, invalid, is_plain_unit, lower};
 use crate::message::sanitize::url::{Target, classify};
 
@@ -132,17 +132,8 @@ impl Value<'_, '_> {
         if depth > MAX_DEPTH {
             return Err(invalid());
         }
-        let mut space = false;
-        loop {
-            let token = match input.next_including_whitespace() {
-                Ok(Token::WhiteSpace(_)) => {
-                    space = true;
-                    continue;
-                }
-                Ok(token) => token.clone(),
-                Err(_) => return Ok(()),
-            };
-            if std::mem::take(&mut space) {
+        while let Some((space, token)) = next_spaced(input) {
+            if space {
                 write_space(self.out, self.start, &token);
             }
             match token {
@@ -188,6 +179,7 @@ impl Value<'_, '_> {
                 _ => return Err(invalid()),
             }
         }
+        Ok(())
     }
 
     fn function_allowed(&self, name: &str) -> bool {

@@ -10,7 +10,7 @@ use cssparser::{
 
 use super::allow::SELECTOR_FUNCTIONS;
 use super::declarations::{Block, declarations};
-use super::write::{write_ident, write_name, write_space, write_string};
+use super::write::{next_spaced, write_ident, write_name, write_space, write_string};
 use super::{Error, MAX_DEPTH, UrlPolicy, invalid, is_plain_unit};
 
 /// One style sheet (or the inside of an `@media` block) being written to `out`.
@@ -121,17 +121,8 @@ fn selector_tokens<'i>(
     if depth > MAX_DEPTH {
         return Err(invalid());
     }
-    let mut space = false;
-    loop {
-        let token = match input.next_including_whitespace() {
-            Ok(Token::WhiteSpace(_)) => {
-                space = true;
-                continue;
-            }
-            Ok(token) => token.clone(),
-            Err(_) => return Ok(()),
-        };
-        if std::mem::take(&mut space) {
+    while let Some((space, token)) = next_spaced(input) {
+        if space {
             write_space(out, 0, &token);
         }
         match token {
@@ -181,6 +172,7 @@ fn selector_tokens<'i>(
             _ => return Err(invalid()),
         }
     }
+    Ok(())
 }
 
 /// Writes a media query list: `screen and (max-width:600px)`, `only screen`, `(min-resolution:
@@ -190,17 +182,8 @@ fn media_tokens<'i>(input: &mut Parser<'i>, out: &mut String, depth: u8) -> Resu
     if depth > MAX_DEPTH {
         return Err(invalid());
     }
-    let mut space = false;
-    loop {
-        let token = match input.next_including_whitespace() {
-            Ok(Token::WhiteSpace(_)) => {
-                space = true;
-                continue;
-            }
-            Ok(token) => token.clone(),
-            Err(_) => return Ok(()),
-        };
-        if std::mem::take(&mut space) && !out.ends_with(':') {
+    while let Some((space, token)) = next_spaced(input) {
+        if space && !out.ends_with(':') {
             write_space(out, 0, &token);
         }
         match token {
@@ -222,4 +205,5 @@ fn media_tokens<'i>(input: &mut Parser<'i>, out: &mut String, depth: u8) -> Resu
             _ => return Err(invalid()),
         }
     }
+    Ok(())
 }

@@ -3,12 +3,24 @@
 
 use std::fmt::Write;
 
-use cssparser::Token;
+use cssparser::{Parser, Token};
 
 /// Writes the one space that stood for the input's whitespace before `next`, unless it sits
 /// where whitespace never matters: at the start, after `,` or an opening bracket, before `,`
 /// or `!important`. (A trailing space is never written: it waits for a next token.) Whether
 /// the output already ends in a space says nothing, since a hex escape ends in one.
+/// The next token of `input` and whether white space came before it; `None` at the end.
+pub(super) fn next_spaced<'i>(input: &mut Parser<'i>) -> Option<(bool, Token<'i>)> {
+    let mut space = false;
+    loop {
+        match input.next_including_whitespace() {
+            Ok(Token::WhiteSpace(_)) => space = true,
+            Ok(token) => return Some((space, token.clone())),
+            Err(_) => return None,
+        }
+    }
+}
+
 pub(super) fn write_space(out: &mut String, start: usize, next: &Token) {
     if out.len() > start
         && !out.ends_with([',', '(', '['])
