@@ -18,6 +18,10 @@ use crate::error::AppError;
 use crate::imap::{MailSession, MailSessions};
 
 const SIGNED_IN: &str = "signed_in";
+/// Senders whose remote content the person chose to always load, for this session.
+const REMOTE_SENDERS: &str = "remote_senders";
+/// More than enough for a session; keeps the stored session small whatever a client posts.
+const MAX_REMOTE_SENDERS: usize = 200;
 
 /// What the session store keeps about a signed-in person. No password: that lives only in
 /// the mail session, in memory.
@@ -46,6 +50,33 @@ impl TypedSession {
             .map_err(|e| AppError::Internal(anyhow::anyhow!("renewing session id: {e}")))?;
         self.0
             .insert(SIGNED_IN, who)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("saving session: {e}")))
+    }
+
+    /// Addresses (lowercase) whose messages show remote content without asking.
+    pub async fn remote_senders(&self) -> Vec<String> {
+        self.0
+            .get(REMOTE_SENDERS)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    /// Remembers, for this session, to load remote content in mail from `address`.
+    pub async fn allow_remote_from(&self, address: &str) -> Result<(), AppError> {
+        let address = address.trim().to_lowercase();
+        let mut senders = self.remote_senders().await;
+        if senders.contains(&address) {
+            return Ok(());
+        }
+        if senders.len() >= MAX_REMOTE_SENDERS {
+            senders.remove(0);
+        }
+        senders.push(address);
+        self.0
+            .insert(REMOTE_SENDERS, senders)
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("saving session: {e}")))
     }

@@ -2,13 +2,14 @@
 //! numbers counted from the end, so a million-message folder pages as fast as a small one.
 
 use async_imap::error::Error as ImapError;
-use async_imap::imap_proto::{Address, BodyStructure};
+use async_imap::imap_proto::Address;
 use async_imap::types::{Fetch, Flag};
 use chrono::{DateTime, FixedOffset};
 use futures::TryStreamExt;
 
-use super::mail_session::Imap;
+use super::mail_session::{Imap, Selected};
 use crate::message::headers::decode_words;
+use crate::message::structure::{self, Part};
 
 /// How many messages a page shows.
 pub const PAGE_SIZE: u32 = 50;
@@ -51,19 +52,28 @@ impl Page {
 }
 
 /// SELECTs `wire_name` (always: the list must show what is there now) and remembers it.
+/// Returns the number of messages.
 pub async fn select(imap: &mut Imap, wire_name: &str) -> Result<u32, ImapError> {
     imap.selected = None;
     let mailbox = imap.session.select(wire_name).await?;
-    imap.selected = Some(wire_name.to_owned());
+    imap.selected = Some(Selected {
+        name: wire_name.to_owned(),
+        // A server without UIDVALIDITY (none seen in practice) never reuses cache entries
+        // across reconnects: 0 matches only itself.
+        uid_validity: mailbox.uid_validity.unwrap_or(0),
+    });
     Ok(mailbox.exists)
 }
 
-/// SELECTs `wire_name` unless it is already the selected mailbox.
-pub async fn ensure_selected(imap: &mut Imap, wire_name: &str) -> Result<(), ImapError> {
-    if imap.selected.as_deref() != Some(wire_name) {
-        select(imap, wire_name).await?;
+/// SELECTs `wire_name` unless it is already the selected mailbox; returns its UIDVALIDITY.
+pub async fn ensure_selected(imap: &mut Imap, wire_name: &str) -> Result<u32, ImapError> {
+    match &imap.selected {
+        Some(s) if s.name == wire_name => Ok(s.uid_validity),
+        _ => {
+            select(imap, wire_name).await?;
+            Ok(imap.selected.as_ref().map_or(0, |s| s.uid_validity))
+        }
     }
-    Ok(())
 }
 
 /// Sequence numbers `(low, high)` of page `number` (1-based, newest first) among `total`.
@@ -137,7 +147,9 @@ fn summarize(fetch: &Fetch) -> Option<Summary> {
         seen: false,
         flagged: false,
         answered: false,
-        has_attachments: fetch.bodystructure().is_some_and(has_attachments),
+        has_attachments: fetch
+            .bodystructure()
+            .is_some_and(|b| structure::has_attachments(&Part::from_imap(b))),
     };
     for flag in fetch.flags() {
         match flag {
@@ -161,29 +173,6 @@ pub fn address_parts(a: &Address<'_>) -> (String, String) {
         _ => String::new(),
     };
     (name, address)
-}
-
-/// Whether a structure holds anything a person would call an attachment: a part marked
-/// `attachment`, or a non-text leaf of a multipart/mixed.
-pub fn has_attachments(body: &BodyStructure<'_>) -> bool {
-    fn walk(body: &BodyStructure<'_>, in_mixed: bool) -> bool {
-        match body {
-            BodyStructure::Multipart { common, bodies, .. } => {
-                let mixed = common.ty.subtype.eq_ignore_ascii_case("mixed");
-                bodies.iter().any(|b| walk(b, mixed))
-            }
-            BodyStructure::Basic { common, .. }
-            | BodyStructure::Text { common, .. }
-            | BodyStructure::Message { common, .. } => {
-                let attachment = common
-                    .disposition
-                    .as_ref()
-                    .is_some_and(|d| d.ty.eq_ignore_ascii_case("attachment"));
-                attachment || (in_mixed && !matches!(body, BodyStructure::Text { .. }))
-            }
-        }
-    }
-    walk(body, false)
 }
 
 #[cfg(test)]

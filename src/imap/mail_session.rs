@@ -9,22 +9,52 @@ use std::time::{Duration, Instant};
 
 use async_imap::Session;
 use async_imap::error::Error as ImapError;
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use futures::future::BoxFuture;
+use hmac::{Hmac, Mac};
+use rand::RngCore;
+use sha2::Sha256;
 use tokio::sync::Mutex;
 
+use super::cache::Lru;
 use super::connect::{Capabilities, Connector, LoginError};
 use super::folders::FolderList;
 use super::stream::MailStream;
 use crate::account::Account;
+use crate::message::structure::Part;
+
+/// The mailbox a connection has SELECTed.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Selected {
+    /// Wire name (modified UTF-7).
+    pub name: String,
+    /// UIDs are only meaningful together with this; cached structures are keyed by it.
+    pub uid_validity: u32,
+}
 
 /// A logged-in IMAP connection and what we know about its state.
 pub struct Imap {
     pub session: Session<MailStream>,
     pub caps: Capabilities,
-    /// The mailbox currently SELECTed (wire name), so reading a message after listing its
-    /// folder does not SELECT again.
-    pub selected: Option<String>,
+    /// The mailbox currently SELECTed, so reading a message after listing its folder does
+    /// not SELECT again.
+    pub selected: Option<Selected>,
 }
+
+/// A message as the server numbers it: mailbox wire name, UIDVALIDITY, UID.
+pub type MessageKey = (String, u32, u32);
+
+/// A sanitised HTML document ready for the message iframe.
+#[derive(Debug)]
+pub struct CachedDocument {
+    pub html: bytes::Bytes,
+    /// Remote resources left out (0 when remote content was allowed).
+    pub remote_blocked: usize,
+}
+
+/// Which document: the message, its HTML part, and whether remote content was allowed.
+pub type DocumentKey = (MessageKey, String, bool);
 
 impl Imap {
     /// Unilateral responses (EXISTS, EXPUNGE, …) queue up in a channel; drop the stale ones
@@ -47,6 +77,11 @@ pub enum MailError {
 
 /// How long folder counts may be reused before asking the server again.
 const FOLDER_CACHE_TTL: Duration = Duration::from_secs(30);
+/// Structures remembered per session: a few pages of messages opened.
+const STRUCTURE_CACHE: usize = 256;
+/// Sanitised documents remembered per session: enough for the page and its iframe to share
+/// one fetch, and for going back and forth between a few messages.
+const DOCUMENT_CACHE: usize = 8;
 
 pub struct MailSession {
     /// Credentials and servers, kept to re-open the connection.
@@ -59,6 +94,14 @@ pub struct MailSession {
     last_used: SyncMutex<Instant>,
     /// Folder list with counts, refreshed after [`FOLDER_CACHE_TTL`] or a change.
     folders: SyncMutex<Option<(Instant, Arc<FolderList>)>>,
+    /// Message structures by mailbox, UIDVALIDITY and UID: they never change.
+    pub structures: Lru<MessageKey, Arc<Part>>,
+    /// Sanitised HTML documents, so the message page and its iframe clean a message once.
+    pub documents: Lru<DocumentKey, Arc<CachedDocument>>,
+    /// Signs inline-image URLs (see [`MailSession::inline_token`]).
+    inline_key: [u8; 32],
+    /// Public name of this session in inline-image tokens; not a secret, not the session key.
+    public_id: String,
 }
 
 impl MailSession {
@@ -70,7 +113,45 @@ impl MailSession {
             imap: Mutex::new(Some(imap)),
             last_used: SyncMutex::new(Instant::now()),
             folders: SyncMutex::new(None),
+            structures: Lru::new(STRUCTURE_CACHE),
+            documents: Lru::new(DOCUMENT_CACHE),
+            inline_key: {
+                let mut key = [0u8; 32];
+                rand::rng().fill_bytes(&mut key);
+                key
+            },
+            public_id: crate::session::random_token()[..16].to_owned(),
         }
+    }
+
+    /// A token that lets the message iframe load one inline part without the session cookie.
+    ///
+    /// The iframe is sandboxed without same-origin, so browsers treat its image requests as
+    /// cross-site and do not send a SameSite=Strict cookie. The token names this session and
+    /// carries a MAC over mailbox, UID and part, so it opens exactly that part, for as long
+    /// as this session lives.
+    pub fn inline_token(&self, mailbox: &str, uid: u32, part: &str) -> String {
+        format!("{}.{}", self.public_id, self.inline_mac(mailbox, uid, part))
+    }
+
+    /// Whether `mac` (the part after the dot) was made by [`Self::inline_token`] for this part.
+    pub fn check_inline_mac(&self, mailbox: &str, uid: u32, part: &str, mac: &str) -> bool {
+        crate::session::constant_time_eq(
+            self.inline_mac(mailbox, uid, part).as_bytes(),
+            mac.as_bytes(),
+        )
+    }
+
+    fn inline_mac(&self, mailbox: &str, uid: u32, part: &str) -> String {
+        let mut mac =
+            Hmac::<Sha256>::new_from_slice(&self.inline_key).expect("HMAC takes any key length");
+        // NUL cannot occur in a mailbox name (MailboxName refuses control characters).
+        mac.update(format!("{mailbox}\0{uid}\0{part}").as_bytes());
+        URL_SAFE_NO_PAD.encode(mac.finalize().into_bytes())
+    }
+
+    pub fn public_id(&self) -> &str {
+        &self.public_id
     }
 
     pub fn account(&self) -> &Account {
@@ -191,16 +272,24 @@ pub type SessionKey = String;
 /// Every live mail session, by key. Cloning shares the same registry.
 #[derive(Clone, Default)]
 pub struct MailSessions {
-    inner: Arc<SyncMutex<HashMap<SessionKey, Arc<MailSession>>>>,
+    inner: Arc<SyncMutex<Registry>>,
+}
+
+#[derive(Default)]
+struct Registry {
+    by_key: HashMap<SessionKey, Arc<MailSession>>,
+    /// Public id (from inline-image tokens) to session key.
+    by_public_id: HashMap<String, SessionKey>,
 }
 
 impl MailSessions {
     pub fn insert(&self, session: MailSession) -> SessionKey {
         let key = crate::session::random_token();
-        self.inner
-            .lock()
-            .expect("registry poisoned")
-            .insert(key.clone(), Arc::new(session));
+        let mut registry = self.inner.lock().expect("registry poisoned");
+        registry
+            .by_public_id
+            .insert(session.public_id.clone(), key.clone());
+        registry.by_key.insert(key.clone(), Arc::new(session));
         key
     }
 
@@ -208,16 +297,27 @@ impl MailSessions {
         self.inner
             .lock()
             .expect("registry poisoned")
+            .by_key
             .get(key)
             .cloned()
     }
 
+    /// The session an inline-image token names.
+    pub fn by_public_id(&self, id: &str) -> Option<Arc<MailSession>> {
+        let registry = self.inner.lock().expect("registry poisoned");
+        let key = registry.by_public_id.get(id)?;
+        registry.by_key.get(key).cloned()
+    }
+
     pub fn remove(&self, key: &str) -> Option<Arc<MailSession>> {
-        self.inner.lock().expect("registry poisoned").remove(key)
+        let mut registry = self.inner.lock().expect("registry poisoned");
+        let session = registry.by_key.remove(key)?;
+        registry.by_public_id.remove(&session.public_id);
+        Some(session)
     }
 
     pub fn len(&self) -> usize {
-        self.inner.lock().expect("registry poisoned").len()
+        self.inner.lock().expect("registry poisoned").by_key.len()
     }
 
     pub fn is_empty(&self) -> bool {
@@ -236,6 +336,7 @@ impl MailSessions {
                 .inner
                 .lock()
                 .expect("registry poisoned")
+                .by_key
                 .iter()
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();

@@ -20,10 +20,22 @@ pub fn escape(text: &str, out: &mut String) {
 
 /// Renders a plain-text body as HTML.
 pub fn to_html(text: &str) -> String {
-    let mut out = String::with_capacity(text.len() + text.len() / 8);
+    render(text.lines().map(quote_level))
+}
+
+/// Renders a format=flowed body as HTML: paragraphs joined, quote depth taken from the
+/// flowed structure (so a space-stuffed `>` stays text, as RFC 3676 means it).
+pub fn flowed_to_html(text: &str, delsp: bool) -> String {
+    let lines = unflow_lines(text, delsp);
+    render(lines.iter().map(|(depth, line)| (*depth, line.as_str())))
+}
+
+/// Lines with their quote depth, as HTML: nested `<blockquote>`s, each line escaped and
+/// linkified.
+fn render<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> String {
+    let mut out = String::new();
     let mut depth = 0;
-    for line in text.lines() {
-        let (level, rest) = quote_level(line);
+    for (level, rest) in lines {
         while depth < level {
             out.push_str("<blockquote>");
             depth += 1;
@@ -126,9 +138,28 @@ fn trim_url(url: &str) -> &str {
 /// alone. Output lines keep their ">" quote prefixes ("> " form) so `to_html` can nest them.
 pub fn unflow(text: &str, delsp: bool) -> String {
     let mut out = String::with_capacity(text.len());
+    for (depth, line) in unflow_lines(text, delsp) {
+        for _ in 0..depth {
+            out.push_str("> ");
+        }
+        if depth > 0 && line.is_empty() {
+            out.pop();
+        }
+        out.push_str(&line);
+        out.push('\n');
+    }
+    if !text.ends_with('\n') {
+        out.pop();
+    }
+    out
+}
+
+/// The logical lines of a format=flowed body, each with its quote depth: soft breaks joined
+/// within one depth, space-stuffing removed, DelSp honoured, "-- " kept as it is.
+pub fn unflow_lines(text: &str, delsp: bool) -> Vec<(usize, String)> {
+    let mut out: Vec<(usize, String)> = Vec::new();
     // Quote depth of the paragraph whose last line was flowed, awaiting its continuation.
     let mut open: Option<usize> = None;
-    let mut line_start = 0;
     let body = text.strip_suffix('\n').unwrap_or(text);
     for line in body.split('\n') {
         let line = line.strip_suffix('\r').unwrap_or(line);
@@ -141,41 +172,19 @@ pub fn unflow(text: &str, delsp: bool) -> String {
         let flowed = !signature && content.ends_with(' ');
         // RFC 3676 §4.5: a flowed line followed by another quote depth counts as fixed.
         if open.is_some_and(|d| d != depth || signature) {
-            end_line(&mut out, line_start);
             open = None;
         }
         if open.is_none() {
-            line_start = out.len();
-            for _ in 0..depth {
-                out.push_str("> ");
-            }
+            out.push((depth, String::new()));
         }
+        let current = &mut out.last_mut().expect("a line was just pushed").1;
         match content.strip_suffix(' ') {
-            Some(kept) if flowed && delsp => out.push_str(kept),
-            _ => out.push_str(content),
+            Some(kept) if flowed && delsp => current.push_str(kept),
+            _ => current.push_str(content),
         }
-        if flowed {
-            open = Some(depth);
-        } else {
-            end_line(&mut out, line_start);
-            open = None;
-        }
-    }
-    if open.is_some() {
-        end_line(&mut out, line_start);
-    }
-    if !text.ends_with('\n') {
-        out.pop();
+        open = flowed.then_some(depth);
     }
     out
-}
-
-/// Ends the output line that began at `start`; a bare quote prefix loses its last space.
-fn end_line(out: &mut String, start: usize) {
-    if out.len() > start && out[start..].bytes().all(|b| b == b'>' || b == b' ') {
-        out.truncate(out.trim_end_matches(' ').len());
-    }
-    out.push('\n');
 }
 
 /// Human size: `512 B`, `14 KB`, `3.2 MB`.

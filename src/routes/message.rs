@@ -1,24 +1,83 @@
-//! One message: `/mail/{mailbox}/{uid}`. Headers, then the text body (plain text escaped
-//! and linkified, or HTML-only mail sanitised). Opening it marks it read.
+//! One message: `/mail/{mailbox}/{uid}`. Headers; then each part the message shows, in
+//! order — plain text escaped and linkified, HTML in a sandboxed iframe fed by
+//! [`super::parts`], inline images, forwarded messages with their own parts — and the
+//! attachments. Remote content loads only when asked (`?remote=1`, or a sender the person
+//! trusts for this session). Opening a message marks it read.
 
+use axum::Form;
 use axum::Router;
-use axum::extract::{OriginalUri, Path};
-use axum::response::Response;
-use axum::routing::get;
+use axum::extract::{Path, Query};
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::{get, post};
+use serde::Deserialize;
 
 use super::chrome::{Chrome, chrome, fail_in, folder_list, label};
+use super::parts::{self, DocumentRequest};
 use super::render;
 use crate::app::AppState;
 use crate::error::AppError;
-use crate::i18n::Lang;
+use crate::i18n::{Lang, Strings};
 use crate::imap::MailboxName;
-use crate::imap::reading::{self, TextKind};
+use crate::imap::reading::{self, Opened};
 use crate::message::headers::{self, Person};
-use crate::message::{decode_entity, sanitize, text};
+use crate::message::structure::{Attachment, Block, Envelope, PartPath, Prefer, TextKind, View};
+use crate::message::text::human_size;
+use crate::message::{charset, plain_to_html};
 use crate::session::CurrentUser;
 
 pub fn router() -> Router<AppState> {
-    Router::new().route("/mail/{mailbox}/{uid}", get(show_message))
+    Router::new()
+        .route("/mail/{mailbox}/{uid}", get(show_message))
+        .route("/mail/{mailbox}/{uid}/remote", post(trust_sender))
+}
+
+/// Parses the mailbox and UID of a message URL.
+pub fn message_address(mailbox: &str, uid: &str) -> Result<(MailboxName, u32), AppError> {
+    let name = MailboxName::parse(mailbox).ok_or(AppError::MailboxNotFound(mailbox.to_owned()))?;
+    let uid = uid
+        .parse()
+        .ok()
+        .filter(|&u| u > 0)
+        .ok_or(AppError::MessageNotFound)?;
+    Ok((name, uid))
+}
+
+#[derive(Deserialize, Default)]
+struct MessageQuery {
+    /// `plain` to prefer the plain-text alternative.
+    view: Option<String>,
+    /// `1` to load remote content for this view.
+    remote: Option<String>,
+}
+
+/// Something shown in the body, in order. Forwarded messages open and close around their
+/// own items, so nesting needs no recursive template.
+enum Item {
+    /// Safe HTML from `text::to_html` (escaped first, then linkified).
+    Plain(String),
+    /// An iframe with the sanitised HTML document.
+    Html {
+        src: String,
+    },
+    Image {
+        src: String,
+    },
+    Truncated {
+        href: String,
+    },
+    Encrypted,
+    Open(Envelope),
+    Attachments(Vec<AttachmentRow>),
+    Close,
+}
+
+struct AttachmentRow {
+    name: String,
+    mime: String,
+    size: String,
+    href: String,
+    preview: Option<String>,
+    signature: bool,
 }
 
 #[derive(askama::Template)]
@@ -32,79 +91,243 @@ struct MessagePage {
     to: Vec<Person>,
     cc: Vec<Person>,
     date: Option<String>,
-    /// Safe HTML: either escaped-and-linkified plain text or ammonia's output.
-    body: Option<String>,
-    is_html: bool,
+    all_headers: String,
+    items: Vec<Item>,
+    attachments: Vec<AttachmentRow>,
+    signed: bool,
+    /// The other alternative (plain or formatted), when the message has both.
+    switch_view: Option<(String, &'static str)>,
+    remote_blocked: usize,
+    remote_shown: bool,
+    /// `?remote=1` of this page, to show remote content once.
+    remote_href: String,
+    /// Where "always for this sender" posts, and the sender it names.
+    trust_action: String,
+    sender: String,
+    raw_href: String,
+    eml_href: String,
+    has_text: bool,
 }
 
 async fn show_message(
     user: CurrentUser,
     lang: Lang,
-    OriginalUri(uri): OriginalUri,
     Path((mailbox, uid)): Path<(String, String)>,
+    Query(query): Query<MessageQuery>,
 ) -> Result<Response, AppError> {
-    let name = MailboxName::parse(&mailbox).ok_or(AppError::MailboxNotFound(mailbox.clone()))?;
-    let uid: u32 = uid
-        .parse()
-        .ok()
-        .filter(|&u| u > 0)
-        .ok_or(AppError::MessageNotFound)?;
+    let (name, uid) = message_address(&mailbox, &uid)?;
+    let prefer = match query.view.as_deref() {
+        Some("plain") => Prefer::Plain,
+        _ => Prefer::Html,
+    };
     let wire = name.wire();
-    let fetched = user
+    let mail = user.mail.clone();
+    let opened = user
         .mail
         .run(|imap| {
-            let wire = wire.clone();
-            Box::pin(async move { reading::fetch(imap, &wire, uid).await })
+            let (wire, mail) = (wire.clone(), mail.clone());
+            Box::pin(async move { reading::open(imap, &mail.structures, &wire, uid, prefer).await })
         })
         .await
         .map_err(|e| fail_in(&user, &name, e))?
         .ok_or(AppError::MessageNotFound)?;
-    if fetched.was_unseen {
+    if opened.was_unseen {
         user.mail.invalidate_folders();
     }
 
-    let head = headers::parse(&fetched.header);
-    let (body, is_html) = match &fetched.text {
-        Some((TextKind::Plain, entity)) => (
-            Some(text::to_html(&decode_entity(TextKind::Plain, entity))),
-            false,
-        ),
-        Some((TextKind::Html, entity)) => (
-            Some(
-                sanitize::clean(
-                    &decode_entity(TextKind::Html, entity),
-                    &sanitize::Policy {
-                        remote: false,
-                        cid: &|_| None,
-                    },
-                )
-                .body,
-            ),
-            true,
-        ),
-        None => (None, false),
+    let head = headers::parse(&opened.header);
+    let sender = head
+        .from
+        .first()
+        .map(|p| p.address.to_lowercase())
+        .unwrap_or_default();
+    let remote = query.remote.as_deref() == Some("1")
+        || (!sender.is_empty() && user.session.remote_senders().await.contains(&sender));
+
+    let t = lang.strings();
+    let base = format!("{}/{uid}", name.url());
+    let mut builder = Builder {
+        user: &user,
+        name: &name,
+        opened: &opened,
+        base: &base,
+        remote,
+        t,
+        items: Vec::new(),
+        remote_blocked: 0,
+        has_text: false,
     };
-    let here = uri.path_and_query().map_or("/", |p| p.as_str());
-    let chrome = chrome(&user, lang, name.as_str(), here).await?;
+    builder.add_blocks(&opened.view);
+    let Builder {
+        items,
+        remote_blocked,
+        has_text,
+        ..
+    } = builder;
+
+    let chrome = chrome(&user, lang, name.as_str(), &base).await?;
     let folders = folder_list(&user).await?;
     let back_label = folders
         .find(name.as_str())
-        .map(|f| label(f, chrome.t))
+        .map(|f| label(f, t))
         .unwrap_or_else(|| name.as_str().to_owned());
+    let switch_view = opened.view.has_alternative.then(|| match prefer {
+        Prefer::Html => (format!("{base}?view=plain"), t.show_plain),
+        Prefer::Plain => (base.clone(), t.show_html),
+    });
+    let remote_href = match prefer {
+        Prefer::Html => format!("{base}?remote=1"),
+        Prefer::Plain => format!("{base}?view=plain&remote=1"),
+    };
     Ok(render(&MessagePage {
         subject: if head.subject.trim().is_empty() {
-            chrome.t.no_subject.to_owned()
+            t.no_subject.to_owned()
         } else {
             head.subject
         },
-        chrome,
         back_href: name.url(),
         back_label,
         from: head.from,
         to: head.to,
         cc: head.cc,
         date: head.date,
-        body,
-        is_html,
+        all_headers: charset::decode(&opened.header, None),
+        attachments: attachment_rows(&opened.view.attachments, &base, t),
+        signed: opened.view.signed,
+        items,
+        switch_view,
+        remote_blocked,
+        remote_shown: remote,
+        remote_href,
+        trust_action: format!("{base}/remote"),
+        sender,
+        raw_href: format!("{base}/raw"),
+        eml_href: format!("{base}/raw?download=1"),
+        has_text,
+        chrome,
     }))
+}
+
+/// Walks a view into page items, cleaning HTML parts into the session's document cache.
+struct Builder<'a> {
+    user: &'a CurrentUser,
+    name: &'a MailboxName,
+    opened: &'a Opened,
+    base: &'a str,
+    remote: bool,
+    t: &'static Strings,
+    items: Vec<Item>,
+    remote_blocked: usize,
+    has_text: bool,
+}
+
+impl Builder<'_> {
+    fn add_blocks(&mut self, view: &View) {
+        for block in &view.blocks {
+            match block {
+                Block::Text { path, kind } => self.add_text(path, *kind),
+                Block::Image { path } => self.items.push(Item::Image {
+                    src: format!("{}/part/{path}?inline=1", self.base),
+                }),
+                Block::Encrypted => self.items.push(Item::Encrypted),
+                Block::Message { envelope, view, .. } => {
+                    self.items.push(Item::Open(envelope.clone()));
+                    self.add_blocks(view);
+                    if !view.attachments.is_empty() {
+                        self.items.push(Item::Attachments(attachment_rows(
+                            &view.attachments,
+                            self.base,
+                            self.t,
+                        )));
+                    }
+                    self.items.push(Item::Close);
+                }
+            }
+        }
+    }
+
+    fn add_text(&mut self, path: &PartPath, kind: TextKind) {
+        let (Some(raw), Some(part)) = (
+            self.opened.texts.get(path),
+            self.opened.structure.find(path),
+        ) else {
+            return;
+        };
+        self.has_text = true;
+        match kind {
+            TextKind::Plain => {
+                self.items
+                    .push(Item::Plain(plain_to_html(part, &raw.bytes)));
+            }
+            TextKind::Html => {
+                let request = DocumentRequest {
+                    mail: &self.user.mail,
+                    name: self.name,
+                    key: &self.opened.key,
+                    structure: &self.opened.structure,
+                    path,
+                    remote: self.remote,
+                };
+                let document = parts::html_document(&request, &raw.bytes);
+                self.remote_blocked += document.remote_blocked;
+                self.items.push(Item::Html {
+                    src: parts::body_src(self.base, path, self.remote),
+                });
+            }
+        }
+        if raw.truncated {
+            self.items.push(Item::Truncated {
+                href: format!("{}/part/{path}", self.base),
+            });
+        }
+    }
+}
+
+fn attachment_rows(attachments: &[Attachment], base: &str, t: &Strings) -> Vec<AttachmentRow> {
+    attachments
+        .iter()
+        .map(|a| AttachmentRow {
+            name: a.name.clone(),
+            mime: a.mime.clone(),
+            size: human_size(a.size),
+            href: format!("{base}/part/{}", a.path),
+            preview: a
+                .previewable
+                .then(|| format!("{base}/part/{}?inline=1", a.path)),
+            signature: a.signature,
+        })
+        .map(|mut row| {
+            if row.signature {
+                row.mime = format!("{} ({})", row.mime, t.signature_part);
+            }
+            row
+        })
+        .collect()
+}
+
+#[derive(Deserialize)]
+struct TrustForm {
+    csrf: String,
+    sender: String,
+}
+
+/// "Always for this sender": remembers the sender for this session and shows the message
+/// again, now with its remote content.
+async fn trust_sender(
+    user: CurrentUser,
+    Path((mailbox, uid)): Path<(String, String)>,
+    Form(form): Form<TrustForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    let (name, uid) = message_address(&mailbox, &uid)?;
+    let sender = form.sender.trim();
+    if sender.is_empty()
+        || sender.len() > 320
+        || !sender.contains('@')
+        || sender.contains(char::is_control)
+    {
+        return Err(AppError::BadRequest("sender is not an address".into()));
+    }
+    user.session.allow_remote_from(sender).await?;
+    Ok(Redirect::to(&format!("{}/{uid}", name.url())).into_response())
 }

@@ -6,6 +6,7 @@ pub mod auth;
 pub mod chrome;
 pub mod mailbox;
 pub mod message;
+pub mod parts;
 
 use askama::Template;
 use axum::Router;
@@ -25,6 +26,7 @@ pub fn router(state: AppState) -> Router {
         .merge(auth::router())
         .merge(mailbox::router())
         .merge(message::router())
+        .merge(parts::router())
         .merge(assets::router())
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { AppError::NotFound })
@@ -67,9 +69,10 @@ async fn error_pages(request: Request, next: Next) -> Response {
 }
 
 /// Content-Security-Policy for Posta's own pages: nothing from anywhere else, no inline
-/// script or style, no framing.
+/// script or style, no framing; the only frames are Posta's own sandboxed message bodies.
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-    script-src 'self'; form-action 'self'; frame-ancestors 'none'; base-uri 'none'";
+    script-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+    base-uri 'none'";
 
 async fn security_headers(request: Request, next: Next) -> Response {
     let is_static = request.uri().path().starts_with("/static/");
@@ -82,7 +85,10 @@ async fn security_headers(request: Request, next: Next) -> Response {
         header::X_CONTENT_TYPE_OPTIONS,
         HeaderValue::from_static("nosniff"),
     );
-    headers.insert(header::X_FRAME_OPTIONS, HeaderValue::from_static("DENY"));
+    // The message iframe's document says SAMEORIGIN itself; everything else is never framed.
+    headers
+        .entry(header::X_FRAME_OPTIONS)
+        .or_insert(HeaderValue::from_static("DENY"));
     headers.insert(
         header::REFERRER_POLICY,
         HeaderValue::from_static("no-referrer"),

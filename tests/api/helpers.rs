@@ -21,6 +21,10 @@ pub enum User {
     Alice,
     /// 120 messages each.
     N(u8),
+    /// The reading corpus (scripts/seed_corpus.py): charsets, structures, hostile mail.
+    Corpus,
+    /// One message with a 10 MiB attachment; only the test that counts its bytes uses it.
+    BigMail,
 }
 
 impl User {
@@ -28,6 +32,8 @@ impl User {
         match self {
             User::Alice => "alice@posta.test".into(),
             User::N(n) => format!("user{n:02}@posta.test"),
+            User::Corpus => "corpus@posta.test".into(),
+            User::BigMail => "bigmail@posta.test".into(),
         }
     }
 
@@ -35,6 +41,8 @@ impl User {
         match self {
             User::Alice => "alice-pass".into(),
             User::N(n) => format!("pass-user{n:02}"),
+            User::Corpus => "corpus-pass".into(),
+            User::BigMail => "bigmail-pass".into(),
         }
     }
 }
@@ -78,6 +86,19 @@ impl Stack {
                 l.contains(&tag) && (l.contains("Logged out") || l.contains("Disconnected"))
             })
             .count()
+    }
+
+    /// Bytes Dovecot sent in each of `user`'s IMAP sessions that have ended (its `out=` figure).
+    pub fn bytes_sent(&self, user: User) -> Vec<u64> {
+        let tag = format!("imap({})", user.email());
+        self.log_lines()
+            .iter()
+            .filter(|l| l.contains(&tag) && l.contains("Disconnected"))
+            .filter_map(|l| {
+                let out = l.split_whitespace().find_map(|w| w.strip_prefix("out="))?;
+                out.parse().ok()
+            })
+            .collect()
     }
 
     fn log_lines(&self) -> Vec<String> {
@@ -254,6 +275,18 @@ impl TestApp {
         .await
     }
 
+    /// A response whose body is bytes (downloads), read whole.
+    pub async fn get_bytes(&self, path: &str) -> (StatusCode, HeaderMap, Vec<u8>) {
+        let response = self
+            .client
+            .get(format!("{}{path}", self.address))
+            .send()
+            .await
+            .unwrap();
+        let (status, headers) = (response.status(), response.headers().clone());
+        (status, headers, response.bytes().await.unwrap().to_vec())
+    }
+
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {
         let mut request = self.client.get(format!("{}{path}", self.address));
         for (k, v) in headers {
@@ -317,6 +350,23 @@ pub async fn eventually(timeout: Duration, mut condition: impl FnMut() -> bool) 
         }
         if Instant::now() >= deadline {
             return false;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Polls `value` until it gives something or `timeout` passes.
+pub async fn eventually_value<T>(
+    timeout: Duration,
+    mut value: impl FnMut() -> Option<T>,
+) -> Option<T> {
+    let deadline = Instant::now() + timeout;
+    loop {
+        if let Some(v) = value() {
+            return Some(v);
+        }
+        if Instant::now() >= deadline {
+            return None;
         }
         tokio::time::sleep(Duration::from_millis(50)).await;
     }

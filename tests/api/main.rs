@@ -13,3 +13,4 @@ mod helpers;
 mod login;
 mod mailbox;
 mod message;
+mod reading;

@@ -82,16 +82,21 @@ async fn plain_text_links_are_clickable_and_quotes_are_quotes() {
 }
 
 #[tokio::test]
-async fn an_html_only_message_is_shown_without_anything_dangerous() {
+async fn an_html_only_message_is_shown_in_a_sandbox_without_anything_dangerous() {
     let app = spawn_app().await;
     app.sign_in(User::N(10)).await;
 
     let page = open(&app, "HTML only newsletter").await;
 
     assert_eq!(page.status, StatusCode::OK);
-    let body = page.texts(".body.html").concat();
-    assert!(body.contains("Hello from HTML"), "{body}");
-    let html = &page.body;
+    let frame = page.attrs("iframe.body.html", "src");
+    assert_eq!(frame.len(), 1);
+    let document = app.get(&frame[0]).await;
+    assert!(
+        document.body.contains("Hello from HTML"),
+        "{}",
+        document.body
+    );
     // (The seeded text itself says "an onclick handler": look for the attribute.)
     for forbidden in [
         "<script",
@@ -100,20 +105,34 @@ async fn an_html_only_message_is_shown_without_anything_dangerous() {
         "alert(",
         "tracker.gif",
     ] {
-        assert!(!html.contains(forbidden), "{forbidden} reached the page");
+        assert!(
+            !document.body.contains(forbidden),
+            "{forbidden} reached the frame"
+        );
+        assert!(
+            !page.body.contains(forbidden),
+            "{forbidden} reached the page"
+        );
     }
 }
 
 #[tokio::test]
-async fn a_multipart_alternative_message_shows_the_plain_part() {
+async fn a_multipart_alternative_message_shows_the_html_and_offers_the_plain_text() {
     let app = spawn_app().await;
     app.sign_in(User::N(10)).await;
 
     let page = open(&app, "Alternative parts").await;
 
-    let body = page.texts(".body").concat();
-    assert!(body.contains("plain version"), "{body}");
-    assert!(!body.contains("html version"));
+    let frame = page.attrs("iframe.body.html", "src");
+    assert_eq!(frame.len(), 1);
+    assert!(app.get(&frame[0]).await.body.contains("html version"));
+    let plain = app.get(&page.attrs("a.switch-view", "href")[0]).await;
+    assert!(
+        plain
+            .texts(".body.plain")
+            .concat()
+            .contains("plain version")
+    );
 }
 
 #[tokio::test]

@@ -1,14 +1,18 @@
-//! A real headless Chromium signs in, opens the INBOX and a message, and signs out.
+//! Real headless Chromium, driven through chromedriver: the harness (driver, browser with
+//! Posta-friendly flags, page helpers) and the browser tests, one file per story.
+
+mod reading;
+mod signin;
 
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
 use fantoccini::{Client, ClientBuilder, Locator};
 
-use crate::helpers::{User, spawn_app};
+use crate::helpers::User;
 
 /// chromedriver on a free port, killed when dropped.
-struct Driver {
+pub struct Driver {
     child: Child,
     port: u16,
 }
@@ -20,7 +24,7 @@ impl Drop for Driver {
     }
 }
 
-fn start_chromedriver() -> Driver {
+pub fn start_chromedriver() -> Driver {
     let port = std::net::TcpListener::bind("127.0.0.1:0")
         .unwrap()
         .local_addr()
@@ -36,17 +40,34 @@ fn start_chromedriver() -> Driver {
     Driver { child, port }
 }
 
-async fn connect(driver: &Driver) -> Client {
+pub async fn connect(driver: &Driver) -> Client {
+    connect_with(driver, &[]).await
+}
+
+/// A fresh Chromium (empty profile) with `extra` command-line flags.
+pub async fn connect_with(driver: &Driver, extra: &[String]) -> Client {
     let user_data = std::env::temp_dir().join(format!("posta-chromium-{}", driver.port));
+    let mut args: Vec<String> = [
+        "--headless=new",
+        "--no-sandbox",
+        "--disable-gpu",
+        "--disable-dev-shm-usage",
+        "--disable-quic",
+        "--no-first-run",
+        "--disable-background-networking",
+        "--disable-component-update",
+        "--disable-sync",
+        "--window-size=1280,800",
+    ]
+    .iter()
+    .map(|a| a.to_string())
+    .collect();
+    args.push(format!("--user-data-dir={}", user_data.display()));
+    args.extend_from_slice(extra);
     let capabilities = serde_json::json!({
         "goog:chromeOptions": {
             "binary": std::env::var("CHROMIUM").unwrap_or_else(|_| "/usr/bin/chromium".into()),
-            "args": [
-                "--headless=new", "--no-sandbox", "--disable-gpu", "--disable-dev-shm-usage",
-                "--disable-quic", "--no-first-run", "--disable-background-networking",
-                "--disable-component-update", "--disable-sync", "--window-size=1280,800",
-                format!("--user-data-dir={}", user_data.display()),
-            ]
+            "args": args,
         }
     });
     let capabilities = capabilities.as_object().unwrap().clone();
@@ -71,7 +92,7 @@ async fn connect(driver: &Driver) -> Client {
 
 /// Saves a screenshot to `$POSTA_SCREENSHOTS/<name>.png` when that variable is set, so a
 /// person can look at what the test saw.
-async fn snapshot(browser: &Client, name: &str) {
+pub async fn snapshot(browser: &Client, name: &str) {
     if let Some(dir) = std::env::var_os("POSTA_SCREENSHOTS") {
         let png = browser.screenshot().await.unwrap();
         std::fs::create_dir_all(&dir).unwrap();
@@ -79,72 +100,57 @@ async fn snapshot(browser: &Client, name: &str) {
     }
 }
 
-/// The few things the test does to a page, so the story below reads as steps.
-struct Page<'b>(&'b Client);
+/// The few things tests do to a page, so their stories read as steps.
+pub struct Page<'b>(pub &'b Client);
 
 impl Page<'_> {
-    async fn type_into(&self, css: &str, text: &str) {
+    pub async fn type_into(&self, css: &str, text: &str) {
         let field = self.0.find(Locator::Css(css)).await.unwrap();
         field.send_keys(text).await.unwrap();
     }
 
-    async fn click(&self, locator: Locator<'_>) {
+    pub async fn click(&self, locator: Locator<'_>) {
         self.0.find(locator).await.unwrap().click().await.unwrap();
     }
 
     /// Waits for an element to appear and returns its text.
-    async fn text_of(&self, css: &str) -> String {
+    pub async fn text_of(&self, css: &str) -> String {
         let element = self.0.wait().for_element(Locator::Css(css)).await.unwrap();
         element.text().await.unwrap()
     }
 
-    async fn path(&self) -> String {
+    pub async fn path(&self) -> String {
         self.0.current_url().await.unwrap().path().to_owned()
     }
-}
 
-#[tokio::test]
-async fn a_person_signs_in_reads_a_message_and_signs_out_in_chromium() {
-    let app = spawn_app().await;
-    let driver = start_chromedriver();
-    let browser = connect(&driver).await;
-    let page = Page(&browser);
-    let user = User::N(12);
+    /// Signs in through the form and waits for the INBOX.
+    pub async fn sign_in(&self, base: &str, user: User) {
+        self.0.goto(&format!("{base}/")).await.unwrap();
+        self.type_into("input[name=email]", &user.email()).await;
+        self.type_into("input[name=password]", &user.password())
+            .await;
+        self.click(Locator::Css("form.login button[type=submit]"))
+            .await;
+        self.text_of("table.messages").await;
+    }
 
-    browser.goto(&format!("{}/", app.address)).await.unwrap();
-    page.type_into("input[name=email]", &user.email()).await;
-    page.type_into("input[name=password]", &user.password())
-        .await;
-    page.click(Locator::Css("form.login button[type=submit]"))
-        .await;
-
-    page.text_of("table.messages").await;
-    assert!(page.path().await.ends_with("/mail/INBOX"));
-    let rows = browser
-        .find_all(Locator::Css("table.messages tbody tr"))
-        .await
-        .unwrap();
-    assert_eq!(rows.len(), 50);
-    snapshot(&browser, "inbox").await;
-
-    page.click(Locator::LinkText("Привет из UTF-8")).await;
-    let body = page.text_of(".body.plain").await;
-    assert!(
-        body.contains("Съешь же ещё этих мягких французских булок"),
-        "{body}"
-    );
-    snapshot(&browser, "message").await;
-
-    page.click(Locator::Css("form.logout button")).await;
-    let notice = page.text_of(".notice").await;
-    assert!(notice.contains("signed out"), "{notice}");
-
-    // The session is really gone: the INBOX sends the browser back to sign in.
-    browser
-        .goto(&format!("{}/mail/INBOX", app.address))
-        .await
-        .unwrap();
-    page.text_of("form.login").await;
-    assert_eq!(page.path().await, "/login");
-    browser.close().await.unwrap();
+    /// Waits until the page and every frame in it have finished loading.
+    pub async fn loaded(&self) {
+        let deadline = std::time::Instant::now() + Duration::from_secs(20);
+        loop {
+            let state = self
+                .0
+                .execute("return document.readyState", vec![])
+                .await
+                .unwrap();
+            if state == "complete" {
+                return;
+            }
+            assert!(
+                std::time::Instant::now() < deadline,
+                "page never finished loading"
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+    }
 }

@@ -1,0 +1,431 @@
+//! What a message page points at:
+//! - `/mail/{mailbox}/{uid}/body?part=` — an HTML part, sanitised, as a whole document for
+//!   the sandboxed iframe, with its own Content-Security-Policy;
+//! - `/mail/{mailbox}/{uid}/part/{part}` — one MIME part, streamed from IMAP in chunks and
+//!   decoded on the way, served so that nothing in it can run in Posta's origin;
+//! - `/mail/{mailbox}/{uid}/raw` — the message source as text, or as an `.eml` download.
+
+use std::sync::Arc;
+
+use axum::Router;
+use axum::body::Body;
+use axum::extract::{Path, Query, State};
+use axum::http::header::{self, HeaderValue};
+use axum::response::{IntoResponse, Response};
+use axum::routing::get;
+use bytes::Bytes;
+use futures::Stream;
+use serde::Deserialize;
+
+use super::chrome::fail_in;
+use super::message::message_address;
+use crate::app::AppState;
+use crate::error::AppError;
+use crate::imap::mail_session::{CachedDocument, MessageKey};
+use crate::imap::reading;
+use crate::imap::{MailError, MailSession, MailboxName};
+use crate::message::decode_text;
+use crate::message::params;
+use crate::message::sanitize::{self, Policy};
+use crate::message::structure::{self, Part, PartPath, Prefer, TextKind, previewable};
+use crate::message::transfer::{Decoder, Encoding};
+use crate::session::CurrentUser;
+
+/// Encoded bytes fetched per IMAP command while streaming: big enough that round trips are
+/// few, small enough that a download never holds more than a couple of them in memory.
+const CHUNK: u32 = 512 * 1024;
+
+pub fn router() -> Router<AppState> {
+    Router::new()
+        .route("/mail/{mailbox}/{uid}/body", get(show_body))
+        .route("/mail/{mailbox}/{uid}/part/{part}", get(download_part))
+        .route("/mail/{mailbox}/{uid}/raw", get(show_raw))
+}
+
+/// The iframe's policy: nothing runs, nothing is sent anywhere, and before consent nothing
+/// loads from the network — only `data:` images and inline parts from Posta itself. Even
+/// opened on its own in a tab, the document is sandboxed.
+fn body_csp(remote: bool) -> &'static str {
+    if remote {
+        "default-src 'none'; img-src 'self' data: http: https:; \
+         style-src 'unsafe-inline' http: https:; font-src data: http: https:; \
+         media-src http: https:; frame-ancestors 'self'; form-action 'none'; base-uri 'none'; \
+         sandbox allow-popups allow-popups-to-escape-sandbox"
+    } else {
+        "default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; font-src data:; \
+         frame-ancestors 'self'; form-action 'none'; base-uri 'none'; \
+         sandbox allow-popups allow-popups-to-escape-sandbox"
+    }
+}
+
+/// Downloads can never run in Posta's origin: sandboxed, no sources at all.
+const PART_CSP: &str =
+    "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
+
+/// The iframe URL of an HTML part.
+pub fn body_src(base: &str, path: &PartPath, remote: bool) -> String {
+    let remote = if remote { "&remote=1" } else { "" };
+    format!("{base}/body?part={path}{remote}")
+}
+
+/// Everything needed to turn one HTML part into the iframe's document.
+pub struct DocumentRequest<'a> {
+    pub mail: &'a MailSession,
+    pub name: &'a MailboxName,
+    pub key: &'a MessageKey,
+    pub structure: &'a Part,
+    pub path: &'a PartPath,
+    pub remote: bool,
+}
+
+/// The sanitised document of an HTML part, from the session's cache or cleaned now from
+/// `raw` (the part as fetched) and cached. `cid:` images become Posta's own part URLs with an
+/// inline token, since the sandboxed iframe's requests carry no cookie.
+pub fn html_document(request: &DocumentRequest<'_>, raw: &[u8]) -> Arc<CachedDocument> {
+    let key = (
+        request.key.clone(),
+        request.path.to_string(),
+        request.remote,
+    );
+    if let Some(document) = request.mail.documents.get(&key) {
+        return document;
+    }
+    let html = request
+        .structure
+        .find(request.path)
+        .map(|part| decode_text(part, raw))
+        .unwrap_or_default();
+    let uid = request.key.2;
+    let base = format!("{}/{uid}", request.name.url());
+    let cid = |id: &str| -> Option<String> {
+        let part = request.structure.by_content_id(id)?;
+        if !previewable(&part.mime) {
+            return None;
+        }
+        let number = part.path.to_string();
+        let token = request
+            .mail
+            .inline_token(request.name.as_str(), uid, &number);
+        Some(format!("{base}/part/{number}?inline=1&t={token}"))
+    };
+    let cleaned = sanitize::clean(
+        &html,
+        &Policy {
+            remote: request.remote,
+            cid: &cid,
+        },
+    );
+    let document = Arc::new(CachedDocument {
+        html: Bytes::from(sanitize::document(&cleaned)),
+        remote_blocked: cleaned.remote_blocked,
+    });
+    request.mail.documents.insert(key, document.clone());
+    document
+}
+
+/// The structure of a message, from the session's cache or the server.
+async fn structure(
+    mail: &Arc<MailSession>,
+    name: &MailboxName,
+    uid: u32,
+) -> Result<Option<(MessageKey, Arc<Part>)>, MailError> {
+    let wire = name.wire();
+    mail.run(|imap| {
+        let (wire, mail) = (wire.clone(), mail.clone());
+        Box::pin(async move { reading::structure_of(imap, &mail.structures, &wire, uid).await })
+    })
+    .await
+}
+
+#[derive(Deserialize)]
+struct BodyQuery {
+    part: Option<String>,
+    remote: Option<String>,
+}
+
+async fn show_body(
+    user: CurrentUser,
+    Path((mailbox, uid)): Path<(String, String)>,
+    Query(query): Query<BodyQuery>,
+) -> Result<Response, AppError> {
+    let (name, uid) = message_address(&mailbox, &uid)?;
+    let remote = query.remote.as_deref() == Some("1");
+    let (key, structure) = structure(&user.mail, &name, uid)
+        .await
+        .map_err(|e| fail_in(&user, &name, e))?
+        .ok_or(AppError::MessageNotFound)?;
+    let path = match query.part.as_deref() {
+        Some(p) => PartPath::parse(p).ok_or(AppError::NotFound)?,
+        None => structure::texts(&structure::plan(&structure, Prefer::Html))
+            .into_iter()
+            .find(|(_, kind)| *kind == TextKind::Html)
+            .map(|(path, _)| path)
+            .ok_or(AppError::NotFound)?,
+    };
+    if structure.find(&path).is_none_or(|p| p.mime != "text/html") {
+        return Err(AppError::NotFound);
+    }
+    let request = DocumentRequest {
+        mail: &user.mail,
+        name: &name,
+        key: &key,
+        structure: &structure,
+        path: &path,
+        remote,
+    };
+    let document = match user
+        .mail
+        .documents
+        .get(&(key.clone(), path.to_string(), remote))
+    {
+        Some(document) => document,
+        None => {
+            let raw = user
+                .mail
+                .run(|imap| {
+                    let (key, path) = (key.clone(), path.clone());
+                    Box::pin(async move { reading::text_part(imap, &key, &path).await })
+                })
+                .await
+                .map_err(|e| fail_in(&user, &name, e))?
+                .ok_or(AppError::MessageNotFound)?;
+            html_document(&request, &raw.bytes)
+        }
+    };
+    Ok((
+        [
+            (
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            ),
+            (
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(body_csp(remote)),
+            ),
+            (
+                header::X_FRAME_OPTIONS,
+                HeaderValue::from_static("SAMEORIGIN"),
+            ),
+        ],
+        document.html.clone(),
+    )
+        .into_response())
+}
+
+#[derive(Deserialize)]
+struct PartQuery {
+    /// `1` to show the part in the browser (only raster images ever are).
+    inline: Option<String>,
+    /// Inline token from a sanitised document's `cid:` image (see `MailSession::inline_token`).
+    t: Option<String>,
+}
+
+async fn download_part(
+    user: Result<CurrentUser, Response>,
+    State(state): State<AppState>,
+    Path((mailbox, uid, part)): Path<(String, String, String)>,
+    Query(query): Query<PartQuery>,
+) -> Result<Response, AppError> {
+    let (name, uid) = message_address(&mailbox, &uid)?;
+    let path = PartPath::parse(&part).ok_or(AppError::NotFound)?;
+    let (mail, by_token) = match (user, query.t.as_deref()) {
+        (Ok(user), _) => (user.mail.clone(), false),
+        // The message iframe's images come without the session cookie, with a token.
+        (Err(_), Some(token)) => {
+            let (id, mac) = token.split_once('.').ok_or(AppError::NotFound)?;
+            let mail = state
+                .mail
+                .by_public_id(id)
+                .filter(|m| m.check_inline_mac(name.as_str(), uid, &path.to_string(), mac))
+                .ok_or(AppError::NotFound)?;
+            (mail, true)
+        }
+        (Err(redirect), None) => return Ok(redirect),
+    };
+    let (key, structure) = structure(&mail, &name, uid)
+        .await
+        .map_err(mail_error)?
+        .ok_or(AppError::MessageNotFound)?;
+    let part = structure
+        .find(&path)
+        .filter(|p| !p.is_multipart())
+        .ok_or(AppError::NotFound)?;
+    let inline = (by_token || query.inline.as_deref() == Some("1")) && previewable(&part.mime);
+    if by_token && !inline {
+        return Err(AppError::NotFound);
+    }
+    let view = structure::plan(&structure, Prefer::Html);
+    let name_of = find_attachment_name(&view, &path)
+        .unwrap_or_else(|| params::safe_filename(&part.filename().unwrap_or_default(), "part"));
+    let content_type = if inline {
+        part.mime.clone()
+    } else {
+        download_type(&part.mime)
+    };
+    let length = (part.encoding == Encoding::Identity).then_some(u64::from(part.octets));
+    let body = Body::from_stream(stream_section(mail, key, Some(path), part.encoding));
+    Ok(stream_response(
+        body,
+        &content_type,
+        &params::content_disposition(if inline { "inline" } else { "attachment" }, &name_of),
+        length,
+    ))
+}
+
+/// The name the message page shows for a part, so the download is called the same.
+fn find_attachment_name(view: &structure::View, path: &PartPath) -> Option<String> {
+    fn walk(view: &structure::View, path: &PartPath) -> Option<String> {
+        if let Some(a) = view.attachments.iter().find(|a| &a.path == path) {
+            return Some(a.name.clone());
+        }
+        view.blocks.iter().find_map(|b| match b {
+            structure::Block::Message { view, .. } => walk(view, path),
+            _ => None,
+        })
+    }
+    walk(view, path)
+}
+
+/// The Content-Type a download is served with: the part's own when it is a well-formed
+/// `type/subtype` (the browser picks the right program), else a neutral one.
+fn download_type(mime: &str) -> String {
+    let token = |s: &str| {
+        !s.is_empty()
+            && s.bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b"!#$&-^_.+".contains(&b))
+    };
+    match mime.split_once('/') {
+        Some((t, s)) if token(t) && token(s) => mime.to_owned(),
+        _ => "application/octet-stream".to_owned(),
+    }
+}
+
+#[derive(Deserialize)]
+struct RawQuery {
+    download: Option<String>,
+}
+
+async fn show_raw(
+    user: CurrentUser,
+    Path((mailbox, uid)): Path<(String, String)>,
+    Query(query): Query<RawQuery>,
+) -> Result<Response, AppError> {
+    let (name, uid) = message_address(&mailbox, &uid)?;
+    let (key, _) = structure(&user.mail, &name, uid)
+        .await
+        .map_err(|e| fail_in(&user, &name, e))?
+        .ok_or(AppError::MessageNotFound)?;
+    let body = Body::from_stream(stream_section(
+        user.mail.clone(),
+        key,
+        None,
+        Encoding::Identity,
+    ));
+    Ok(if query.download.as_deref() == Some("1") {
+        let file = format!("message-{uid}.eml");
+        stream_response(
+            body,
+            "message/rfc822",
+            &params::content_disposition("attachment", &file),
+            None,
+        )
+    } else {
+        stream_response(
+            body,
+            "text/plain; charset=utf-8",
+            &params::content_disposition("inline", &format!("message-{uid}.txt")),
+            None,
+        )
+    })
+}
+
+fn stream_response(
+    body: Body,
+    content_type: &str,
+    disposition: &str,
+    length: Option<u64>,
+) -> Response {
+    let mut response = Response::new(body);
+    let headers = response.headers_mut();
+    let value = |v: &str| {
+        HeaderValue::from_str(v).unwrap_or(HeaderValue::from_static("application/octet-stream"))
+    };
+    headers.insert(header::CONTENT_TYPE, value(content_type));
+    if let Ok(d) = HeaderValue::from_str(disposition) {
+        headers.insert(header::CONTENT_DISPOSITION, d);
+    }
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PART_CSP),
+    );
+    if let Some(length) = length {
+        headers.insert(header::CONTENT_LENGTH, HeaderValue::from(length));
+    }
+    response
+}
+
+/// A failure while serving by inline token: there is no signed-in page to send anyone to.
+fn mail_error(error: MailError) -> AppError {
+    match error {
+        MailError::Imap(async_imap::error::Error::No(_)) => AppError::MessageNotFound,
+        other => AppError::Upstream(anyhow::Error::new(other)),
+    }
+}
+
+/// Where a streamed section is: which message and part, how far, and the decoder carrying
+/// partial base64 quanta or `=` escapes from one chunk to the next.
+struct Streaming {
+    mail: Arc<MailSession>,
+    key: MessageKey,
+    path: Option<PartPath>,
+    offset: u64,
+    decoder: Option<Decoder>,
+}
+
+/// Streams a section from IMAP, [`CHUNK`] encoded bytes per command, decoded on the way.
+/// Each chunk takes the session's connection only for its own command, so the person can
+/// keep reading mail while a large attachment downloads.
+fn stream_section(
+    mail: Arc<MailSession>,
+    key: MessageKey,
+    path: Option<PartPath>,
+    encoding: Encoding,
+) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
+    let state = Streaming {
+        mail,
+        key,
+        path,
+        offset: 0,
+        decoder: Some(Decoder::new(encoding)),
+    };
+    futures::stream::try_unfold(state, |mut state| async move {
+        loop {
+            let Some(decoder) = state.decoder.as_mut() else {
+                return Ok(None);
+            };
+            let (key, path, offset) = (&state.key, &state.path, state.offset);
+            let chunk = state
+                .mail
+                .run(|imap| {
+                    let (key, path) = (key.clone(), path.clone());
+                    Box::pin(async move {
+                        reading::section_chunk(imap, &key, path.as_ref(), offset, CHUNK).await
+                    })
+                })
+                .await
+                .map_err(std::io::Error::other)?
+                .ok_or_else(|| std::io::Error::other("the message is no longer there"))?;
+            state.offset += chunk.len() as u64;
+            let mut out = Vec::with_capacity(chunk.len());
+            decoder.feed(&chunk, &mut out);
+            if (chunk.len() as u64) < u64::from(CHUNK)
+                && let Some(decoder) = state.decoder.take()
+            {
+                decoder.finish(&mut out);
+            }
+            if !out.is_empty() || state.decoder.is_none() {
+                return Ok(Some((Bytes::from(out), state)));
+            }
+        }
+    })
+}
