@@ -177,31 +177,80 @@ pub async fn text_part(
     }))
 }
 
-/// Bytes `offset..offset + len` of a section of message `key`: a part (`Some(path)`) still
-/// transfer-encoded, or the whole raw message (`None`). Fewer than `len` bytes means the end.
-/// `Ok(None)` when the message is gone or the mailbox was renumbered meanwhile.
+/// How a section travels: as stored (still base64 or quoted-printable), or decoded by the
+/// server (`BINARY`, RFC 3516) — a quarter fewer bytes for base64 and no decoding here.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Transfer {
+    Stored,
+    Decoded,
+}
+
+/// One chunk of a section, still inside the IMAP response it came in, so it reaches the HTTP
+/// body without a copy (see `bytes::Bytes::from_owner`).
+pub struct Chunk {
+    fetch: Fetch,
+    /// `None` for the whole message (`BODY[]`).
+    section: Option<SectionPath>,
+}
+
+impl AsRef<[u8]> for Chunk {
+    fn as_ref(&self) -> &[u8] {
+        // A server answers NIL (or nothing) past the end of a section: an empty chunk.
+        match &self.section {
+            Some(section) => self.fetch.section(section),
+            None => self.fetch.body(),
+        }
+        .unwrap_or_default()
+    }
+}
+
+/// Bytes `offset..offset + len` of a section of message `key`: a part (`Some(path)`), or
+/// the whole raw message (`None`), as `transfer` says (offsets count in that form). Fewer
+/// than `len` bytes means the end. `Ok(None)` when the message is gone or the mailbox was
+/// renumbered meanwhile.
 pub async fn section_chunk(
     imap: &mut Imap,
     key: &MessageKey,
     path: Option<&PartPath>,
     offset: u64,
     len: u32,
-) -> Result<Option<Vec<u8>>, ImapError> {
+    transfer: Transfer,
+) -> Result<Option<Chunk>, ImapError> {
     let (wire_name, validity, uid) = key;
     if ensure_selected(imap, wire_name).await? != *validity {
         return Ok(None);
     }
     let section = path.map(PartPath::to_string).unwrap_or_default();
-    let items = format!("(UID BODY.PEEK[{section}]<{offset}.{len}>)");
-    let Some(fetch) = uid_fetch(imap, *uid, &items).await? else {
-        return Ok(None);
+    let verb = match transfer {
+        Transfer::Stored => "BODY",
+        Transfer::Decoded => "BINARY",
     };
-    let data = match path {
-        Some(path) => fetch.section(&section_path(path)),
-        None => fetch.body(),
-    };
-    // A server answers NIL (or nothing) past the end of a section: that is an empty chunk.
-    Ok(Some(data.unwrap_or_default().to_vec()))
+    let items = format!("(UID {verb}.PEEK[{section}]<{offset}.{len}>)");
+    Ok(uid_fetch(imap, *uid, &items).await?.map(|fetch| Chunk {
+        fetch,
+        section: path.map(section_path),
+    }))
+}
+
+/// The first chunk of a part, decoded by the server when it can (BINARY) and `wanted`,
+/// else as stored; says which it got, for the chunks that follow.
+pub async fn first_chunk(
+    imap: &mut Imap,
+    key: &MessageKey,
+    path: &PartPath,
+    len: u32,
+    wanted: Transfer,
+) -> Result<Option<(Chunk, Transfer)>, ImapError> {
+    if wanted == Transfer::Decoded && imap.caps.has("BINARY") {
+        match section_chunk(imap, key, Some(path), 0, len, Transfer::Decoded).await {
+            Ok(chunk) => return Ok(chunk.map(|c| (c, Transfer::Decoded))),
+            // [UNKNOWN-CTE]: an encoding the server cannot undo. Fetch it as stored.
+            Err(ImapError::No(_)) => {}
+            Err(e) => return Err(e),
+        }
+    }
+    let chunk = section_chunk(imap, key, Some(path), 0, len, Transfer::Stored).await?;
+    Ok(chunk.map(|c| (c, Transfer::Stored)))
 }
 
 /// One `UID FETCH` of one message; `None` when the server has no such UID.

@@ -16,6 +16,7 @@ use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use tower_http::compression::CompressionLayer;
+use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 
 use crate::app::AppState;
 use crate::error::{AppError, ErrorKind};
@@ -32,8 +33,23 @@ pub fn router(state: AppState) -> Router {
         .fallback(|| async { AppError::NotFound })
         .layer(middleware::from_fn(error_pages))
         .layer(middleware::from_fn(security_headers))
-        .layer(CompressionLayer::new())
+        .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(textual)))
         .with_state(state)
+}
+
+/// Compresses what gains from it — pages, the stylesheet, message sources — and never
+/// attachments: images, archives and PDFs are compressed already, and gzipping a 10 MB
+/// download would cost seconds of CPU for nothing.
+fn textual(
+    _: axum::http::StatusCode,
+    _: axum::http::Version,
+    headers: &axum::http::HeaderMap,
+    _: &axum::http::Extensions,
+) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .is_some_and(|t| t.starts_with("text/") || t.starts_with("message/rfc822"))
 }
 
 /// Renders a template, or an internal error if the template fails.

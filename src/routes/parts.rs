@@ -22,7 +22,7 @@ use super::message::message_address;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::imap::mail_session::{CachedDocument, MessageKey};
-use crate::imap::reading;
+use crate::imap::reading::{self, Transfer};
 use crate::imap::{MailError, MailSession, MailboxName};
 use crate::message::decode_text;
 use crate::message::params;
@@ -31,9 +31,9 @@ use crate::message::structure::{self, Part, PartPath, Prefer, TextKind, previewa
 use crate::message::transfer::{Decoder, Encoding};
 use crate::session::CurrentUser;
 
-/// Encoded bytes fetched per IMAP command while streaming: big enough that round trips are
-/// few, small enough that a download never holds more than a couple of them in memory.
-const CHUNK: u32 = 512 * 1024;
+/// Bytes fetched per IMAP command while streaming: big enough that round trips are few,
+/// small enough that a download never holds more than a couple of them in memory.
+const CHUNK: u32 = 1024 * 1024;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -372,17 +372,32 @@ fn mail_error(error: MailError) -> AppError {
     }
 }
 
-/// Where a streamed section is: which message and part, how far, and the decoder carrying
-/// partial base64 quanta or `=` escapes from one chunk to the next.
+/// Where a streamed section is: which message and part, how far, how it travels, the
+/// decoder carrying partial base64 quanta or `=` escapes from one chunk to the next, and the
+/// next chunk already on its way.
 struct Streaming {
     mail: Arc<MailSession>,
     key: MessageKey,
     path: Option<PartPath>,
+    /// Where the next chunk to fetch starts.
     offset: u64,
+    /// Decided by the first chunk (the server may not do BINARY); `None` before it.
+    transfer: Option<Transfer>,
+    encoding: Encoding,
+    /// Set when the bytes arrive still encoded: the server had no BINARY.
     decoder: Option<Decoder>,
+    /// The following chunk, fetched while this one is written to the browser. Never
+    /// aborted: cancelling an IMAP command halfway would leave the connection out of step.
+    next: Option<tokio::task::JoinHandle<ChunkResult>>,
+    done: bool,
 }
 
-/// Streams a section from IMAP, [`CHUNK`] encoded bytes per command, decoded on the way.
+type ChunkResult = Result<Option<reading::Chunk>, std::io::Error>;
+
+/// Streams a section from IMAP, [`CHUNK`] bytes per command: decoded by the server when it
+/// speaks BINARY (each chunk then goes out inside the IMAP response it came in, uncopied),
+/// else as stored and decoded here on the way. While one chunk is written to the browser the
+/// next is fetched, so neither side waits for the other; at most two chunks are in memory.
 /// Each chunk takes the session's connection only for its own command, so the person can
 /// keep reading mail while a large attachment downloads.
 fn stream_section(
@@ -396,36 +411,104 @@ fn stream_section(
         key,
         path,
         offset: 0,
-        decoder: Some(Decoder::new(encoding)),
+        transfer: None,
+        encoding,
+        decoder: None,
+        next: None,
+        done: false,
     };
     futures::stream::try_unfold(state, |mut state| async move {
         loop {
-            let Some(decoder) = state.decoder.as_mut() else {
+            if state.done {
                 return Ok(None);
-            };
-            let (key, path, offset) = (&state.key, &state.path, state.offset);
-            let chunk = state
-                .mail
-                .run(|imap| {
-                    let (key, path) = (key.clone(), path.clone());
-                    Box::pin(async move {
-                        reading::section_chunk(imap, &key, path.as_ref(), offset, CHUNK).await
-                    })
-                })
-                .await
-                .map_err(std::io::Error::other)?
-                .ok_or_else(|| std::io::Error::other("the message is no longer there"))?;
-            state.offset += chunk.len() as u64;
-            let mut out = Vec::with_capacity(chunk.len());
-            decoder.feed(&chunk, &mut out);
-            if (chunk.len() as u64) < u64::from(CHUNK)
-                && let Some(decoder) = state.decoder.take()
-            {
-                decoder.finish(&mut out);
             }
-            if !out.is_empty() || state.decoder.is_none() {
-                return Ok(Some((Bytes::from(out), state)));
+            let chunk = match state.next.take() {
+                Some(prefetched) => prefetched.await.map_err(std::io::Error::other)??,
+                None => first_chunk(&mut state).await?,
+            }
+            .ok_or_else(|| std::io::Error::other("the message is no longer there"))?;
+            let len = chunk.as_ref().len();
+            state.offset += len as u64;
+            state.done = len < CHUNK as usize;
+            if !state.done {
+                state.next = Some(tokio::spawn(fetch_chunk(
+                    state.mail.clone(),
+                    state.key.clone(),
+                    state.path.clone(),
+                    state.offset,
+                    state.transfer.unwrap_or(Transfer::Stored),
+                )));
+            }
+            let out = match state.decoder.as_mut() {
+                None => Bytes::from_owner(chunk),
+                Some(decoder) => {
+                    let mut out = Vec::with_capacity(len);
+                    decoder.feed(chunk.as_ref(), &mut out);
+                    if state.done
+                        && let Some(decoder) = state.decoder.take()
+                    {
+                        decoder.finish(&mut out);
+                    }
+                    Bytes::from(out)
+                }
+            };
+            if !out.is_empty() || state.done {
+                return Ok(Some((out, state)));
             }
         }
     })
+}
+
+/// The first chunk, which settles how the rest travel: decoded by the server for an
+/// encoded part when it can, else as stored (then decoded here).
+async fn first_chunk(state: &mut Streaming) -> ChunkResult {
+    let Some(path) = state.path.clone() else {
+        state.transfer = Some(Transfer::Stored);
+        return fetch_chunk(
+            state.mail.clone(),
+            state.key.clone(),
+            None,
+            0,
+            Transfer::Stored,
+        )
+        .await;
+    };
+    let wanted = if state.encoding == Encoding::Identity {
+        Transfer::Stored
+    } else {
+        Transfer::Decoded
+    };
+    let key = state.key.clone();
+    let first = state
+        .mail
+        .run(|imap| {
+            let (key, path) = (key.clone(), path.clone());
+            Box::pin(async move { reading::first_chunk(imap, &key, &path, CHUNK, wanted).await })
+        })
+        .await
+        .map_err(std::io::Error::other)?;
+    Ok(first.map(|(chunk, transfer)| {
+        state.transfer = Some(transfer);
+        if transfer == Transfer::Stored && state.encoding != Encoding::Identity {
+            state.decoder = Some(Decoder::new(state.encoding));
+        }
+        chunk
+    }))
+}
+
+async fn fetch_chunk(
+    mail: Arc<MailSession>,
+    key: MessageKey,
+    path: Option<PartPath>,
+    offset: u64,
+    transfer: Transfer,
+) -> ChunkResult {
+    mail.run(|imap| {
+        let (key, path) = (key.clone(), path.clone());
+        Box::pin(async move {
+            reading::section_chunk(imap, &key, path.as_ref(), offset, CHUNK, transfer).await
+        })
+    })
+    .await
+    .map_err(std::io::Error::other)
 }

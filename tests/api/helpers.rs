@@ -64,6 +64,12 @@ impl Stack {
         Upstream::parse(self.get("POSTA_TEST_IMAPS"), Protocol::Imap).unwrap()
     }
 
+    /// The same Dovecot on 127.0.0.2, advertising only basic capabilities (no BINARY, MOVE,
+    /// SORT, SPECIAL-USE…), for fallbacks.
+    pub fn imaps_basic(&self) -> Upstream {
+        Upstream::parse(self.get("POSTA_TEST_IMAPS_BASIC"), Protocol::Imap).unwrap()
+    }
+
     pub fn imap_starttls(&self) -> Upstream {
         Upstream::parse(self.get("POSTA_TEST_IMAP"), Protocol::Imap).unwrap()
     }

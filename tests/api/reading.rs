@@ -6,7 +6,9 @@
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
 
-use crate::helpers::{Page, TestApp, User, new_client, spawn_app, stack};
+use crate::helpers::{
+    Page, TestApp, User, new_client, spawn_app, spawn_app_with, stack, test_config,
+};
 
 /// A signed-in corpus reader.
 async fn reader() -> TestApp {
@@ -341,6 +343,23 @@ async fn attachments_download_decoded_and_can_never_run_in_posta() {
 }
 
 #[tokio::test]
+async fn pages_are_compressed_and_attachments_are_not() {
+    let app = reader().await;
+    let href = href_of(&app, "Attachments of every kind").await;
+    let gzip = [("accept-encoding", "gzip")];
+
+    let page = app.get_with(&href, &gzip).await;
+    let pdf = app.get_with(&format!("{href}/part/5"), &gzip).await;
+    let png = app
+        .get_with(&format!("{href}/part/3?inline=1"), &gzip)
+        .await;
+
+    assert_eq!(header(&page.headers, "content-encoding"), "gzip");
+    assert_eq!(header(&pdf.headers, "content-encoding"), "");
+    assert_eq!(header(&png.headers, "content-encoding"), "");
+}
+
+#[tokio::test]
 async fn html_and_svg_attachments_only_ever_download() {
     let app = reader().await;
     let href = href_of(&app, "Dangerous attachments").await;
@@ -543,12 +562,23 @@ async fn a_10_mb_message_opens_without_its_attachment_and_downloads_whole() {
         "Dovecot sent {total} bytes to open the message"
     );
 
+    // Dovecot speaks BINARY: the server decodes the base64.
     app.sign_in(User::BigMail).await;
     let (status, headers, bytes) = app.get_bytes(&format!("{href}/part/2")).await;
     assert_eq!(status, StatusCode::OK);
     assert_eq!(header(&headers, "content-type"), "application/octet-stream");
     assert_eq!(bytes.len(), 10 * 1024 * 1024);
-    assert_eq!(sha256_hex(&bytes), expected_big_attachment_sha256());
+    let expected = expected_big_attachment_sha256();
+    assert_eq!(sha256_hex(&bytes), expected);
+
+    // A server without BINARY sends base64, which Posta decodes as it streams.
+    let mut config = test_config();
+    config.imap = Some(stack().imaps_basic());
+    let basic = spawn_app_with(config).await;
+    basic.sign_in(User::BigMail).await;
+    let (status, _, bytes) = basic.get_bytes(&format!("{href}/part/2")).await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(sha256_hex(&bytes), expected);
 }
 
 fn sha256_hex(bytes: &[u8]) -> String {
