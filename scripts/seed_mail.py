@@ -8,7 +8,6 @@ Used by scripts/mailstack; it can also be run by hand:
 
     seed_mail.py users                  # "local password inbox_size" lines
     seed_mail.py version                # seed version (hash of this file)
-    seed_mail.py folders                # extra folder names, one a line (UTF-8)
     seed_mail.py write ROOT [LOCAL...]  # (re)write ROOT/<local>/Maildir
     seed_mail.py mutf7 NAME             # a folder name as Dovecot stores it on disk
 
@@ -24,8 +23,11 @@ of this file, so any edit here makes `mailstack start` reseed):
   | user01..user16@posta.test | pass-user01 ... | 120    |
   | corpus@posta.test      | corpus-pass       | the reading corpus, see seed_corpus.py |
   | bigmail@posta.test     | bigmail-pass      | 1: a 10 MiB attachment, see seed_corpus.py |
+  | heavy01..heavy04@posta.test | pass-heavy01 ... | 600 (for bulk actions)     |
+  | legacy@posta.test      | legacy-pass       | 120, legacy folders (below)   |
 
-  Folders (everyone; names as the IMAP client sees them, delimiter "/")
+  Folders (everyone but legacy; names as the IMAP client sees them, delimiter "/"; all
+  subscribed — the seeder writes Dovecot's subscriptions file)
   | folder          | special-use | messages | subjects                    |
   |-----------------|-------------|----------|-----------------------------|
   | INBOX           |             | N        | see below                   |
@@ -39,6 +41,9 @@ of this file, so any edit here makes `mailstack start` reseed):
   | Projects/Rust   |             | 3        | "Rust 1" .. "Rust 3"        |
   | Архив           |             | 0        |                             |
   | Архив/2024      |             | 1        | "Archived 1"                |
+  legacy@posta.test has what a server without SPECIAL-USE names in Russian: INBOX,
+  «Отправленные», «Черновики», «Корзина», «Спам» (empty, no special-use flag: Dovecot
+  only flags the English names), Работа, Projects, Projects/Rust — and no archive folder.
   IMAP (modified UTF-7) names: Работа = &BCAEMAQxBD4EQgQw-,
   Архив = &BBAEQARFBDgEMg-, Архив/2024 = &BBAEQARFBDgEMg-/2024.
   Folder messages are \Seen, from "Posta Seed <seed@posta.test>",
@@ -99,10 +104,14 @@ USERS = (
      ("carol", "carol-pass", SMALL_INBOX)]
     + [(f"user{i:02}", f"pass-user{i:02}", SMALL_INBOX) for i in range(1, 17)]
     + [("corpus", "corpus-pass", len(seed_corpus.corpus())), ("bigmail", "bigmail-pass", 1)]
+    + [(f"heavy{i:02}", f"pass-heavy{i:02}", 600) for i in range(1, 5)]
+    + [("legacy", "legacy-pass", SMALL_INBOX)]
 )
 
-# Special-use folders: created empty (Dovecot auto-subscribes them too).
+# Special-use folders: created empty (dovecot.conf flags these names with special_use).
 SPECIAL_FOLDERS = ["Sent", "Drafts", "Trash", "Junk", "Archive"]
+# The legacy user's role folders: named as Russian providers do, with no special-use flag.
+LEGACY_FOLDERS = ["Отправленные", "Черновики", "Корзина", "Спам"]
 # Other folders: name -> list of subjects (parents listed before children).
 EXTRA_FOLDERS = {
     "Работа": ["Работа 1", "Работа 2"],
@@ -356,6 +365,23 @@ def inbox_flags(n: int) -> str:
     return ("F" if n % 7 == 0 else "") + ("" if n % 3 == 0 else "S")
 
 
+def user_folders(local: str) -> dict:
+    """Every folder of a user but INBOX: name -> subjects of its seeded messages."""
+    if local == "legacy":
+        empty = {name: [] for name in LEGACY_FOLDERS}
+        kept = {k: v for k, v in EXTRA_FOLDERS.items() if not k.startswith("Архив")}
+        return {**empty, **kept}
+    return {**{name: [] for name in SPECIAL_FOLDERS}, **EXTRA_FOLDERS}
+
+
+def write_subscriptions(maildir: str, folders) -> None:
+    """Dovecot's subscriptions file: a version line, a blank line, then one folder a line,
+    each level in modified UTF-7 and levels joined by tabs."""
+    lines = ["V\t2", ""] + ["\t".join(mutf7(p) for p in f.split("/")) for f in folders]
+    with open(os.path.join(maildir, "subscriptions"), "w") as out:
+        out.write("\n".join(lines) + "\n")
+
+
 def write_user(root: str, local: str, inbox_size: int) -> int:
     maildir = os.path.join(root, local, "Maildir")
     if os.path.exists(maildir):
@@ -374,9 +400,8 @@ def write_user(root: str, local: str, inbox_size: int) -> int:
             store(cur, n, date, inbox_message(local, n, inbox_size, date), inbox_flags(n))
     os.close(cur)
     count = inbox_size
-    for folder in SPECIAL_FOLDERS:
-        os.close(make_maildir(os.path.join(maildir, folder)))
-    for folder, subjects in EXTRA_FOLDERS.items():
+    folders = user_folders(local)
+    for folder, subjects in folders.items():
         # On disk each level of the name is in modified UTF-7, like Dovecot's own LAYOUT=fs.
         cur = make_maildir(os.path.join(maildir, *(mutf7(part) for part in folder.split("/"))))
         for k, subject in enumerate(subjects, start=1):
@@ -384,6 +409,7 @@ def write_user(root: str, local: str, inbox_size: int) -> int:
             store(cur, k, date, folder_message(local, folder, k, subject, date), "S")
             count += 1
         os.close(cur)
+    write_subscriptions(maildir, folders)
     return count
 
 
@@ -397,9 +423,6 @@ def main(argv) -> int:
             print(local, password, size)
     elif cmd == "version":
         print(seed_version())
-    elif cmd == "folders":
-        for folder in EXTRA_FOLDERS:
-            print(folder)
     elif cmd == "mutf7":
         for name in args:
             print(mutf7(name))

@@ -25,6 +25,10 @@ pub enum User {
     Corpus,
     /// One message with a 10 MiB attachment; only the test that counts its bytes uses it.
     BigMail,
+    /// 600 messages each, for bulk actions.
+    Heavy(u8),
+    /// Russian folder names and no SPECIAL-USE flags, no archive folder.
+    Legacy,
 }
 
 impl User {
@@ -34,6 +38,8 @@ impl User {
             User::N(n) => format!("user{n:02}@posta.test"),
             User::Corpus => "corpus@posta.test".into(),
             User::BigMail => "bigmail@posta.test".into(),
+            User::Heavy(n) => format!("heavy{n:02}@posta.test"),
+            User::Legacy => "legacy@posta.test".into(),
         }
     }
 
@@ -43,6 +49,8 @@ impl User {
             User::N(n) => format!("pass-user{n:02}"),
             User::Corpus => "corpus-pass".into(),
             User::BigMail => "bigmail-pass".into(),
+            User::Heavy(n) => format!("pass-heavy{n:02}"),
+            User::Legacy => "legacy-pass".into(),
         }
     }
 }
