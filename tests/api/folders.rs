@@ -128,3 +128,31 @@ async fn a_folder_that_does_not_exist_gets_a_clear_page() {
     // The connection survives a refused SELECT.
     assert_eq!(app.get("/mail/INBOX").await.status, StatusCode::OK);
 }
+
+#[tokio::test]
+async fn a_server_without_special_use_has_its_roles_found_by_russian_names() {
+    let app = spawn_app().await;
+    app.sign_in(User::Legacy).await;
+
+    let page = app.get("/mail/INBOX").await;
+
+    // Role folders are labelled in the interface's language, whatever the server calls them.
+    for (class, label) in [
+        ("sent", "Sent"),
+        ("drafts", "Drafts"),
+        ("trash", "Trash"),
+        ("junk", "Spam"),
+    ] {
+        assert_eq!(
+            page.texts(&format!(".folders li.{class} .name")),
+            vec![label],
+            "{class}"
+        );
+    }
+    assert!(page.texts(".folders li.archive").is_empty());
+    let sent = page.attrs(".folders li.sent a", "href");
+    assert_eq!(
+        sent,
+        vec!["/mail/%D0%9E%D1%82%D0%BF%D1%80%D0%B0%D0%B2%D0%BB%D0%B5%D0%BD%D0%BD%D1%8B%D0%B5"]
+    );
+}

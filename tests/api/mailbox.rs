@@ -98,3 +98,15 @@ async fn signed_in_pages_are_never_cached_and_carry_a_strict_csp() {
     );
     assert_eq!(page.headers["x-content-type-options"], "nosniff");
 }
+
+#[tokio::test]
+async fn a_600_message_inbox_pages_into_twelve() {
+    let app = spawn_app().await;
+    app.sign_in(User::Heavy(1)).await;
+
+    let last = app.get("/mail/INBOX?page=12").await;
+
+    assert_eq!(last.texts(".range"), vec!["551–600 of 600"]);
+    assert_eq!(last.texts("td.subject a").len(), 50);
+    assert!(last.attrs(".pager a[rel=next]", "href").is_empty());
+}
