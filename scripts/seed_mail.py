@@ -25,6 +25,7 @@ of this file, so any edit here makes `mailstack start` reseed):
   | bigmail@posta.test     | bigmail-pass      | 1: a 10 MiB attachment, see seed_corpus.py |
   | heavy01..heavy04@posta.test | pass-heavy01 ... | 600 (for bulk actions)     |
   | legacy@posta.test      | legacy-pass       | 120, legacy folders (below)   |
+  | threads@posta.test     | threads-pass      | conversations (THREADS below) |
 
   Folders (everyone but legacy; names as the IMAP client sees them, delimiter "/"; all
   subscribed — the seeder writes Dovecot's subscriptions file)
@@ -98,6 +99,27 @@ BIG_INBOX = 10_000
 SMALL_INBOX = 120
 PANGRAM = "Съешь же ещё этих мягких французских булок, да выпей же чаю."
 
+# Conversations for threads@posta.test, oldest first: (key, parent key or None, subject,
+# sender, how the reply points at its parent). "refs": In-Reply-To and References; "irt":
+# In-Reply-To only; "none": no threading headers at all (grouped by subject only).
+THREADS = [
+    ("plan", None, "Release plan", "Anna <anna@example.ru>", "refs"),
+    ("lunch", None, "Lunch on Friday?", "Bob <bob@example.org>", "refs"),
+    ("plan-1", "plan", "Re: Release plan", "Ivan <ivan@example.ru>", "refs"),
+    ("invoice", None, "Invoice 42", "Billing <billing@shop.example>", "refs"),
+    ("plan-2", "plan-1", "Re: Re: Release plan", "Anna <anna@example.ru>", "refs"),
+    ("lunch-1", "lunch", "Re: Lunch on Friday?", "Carol <carol@example.org>", "irt"),
+    ("plan-3", "plan", "RE: Release plan", "Olga <olga@example.ru>", "refs"),
+    ("trip", None, "Поездка в Казань", "Мария <maria@example.ru>", "refs"),
+    ("trip-1", "trip", "Re: Поездка в Казань", "Сергей <sergey@example.ru>", "refs"),
+    ("lunch-2", "lunch-1", "Re: Lunch on Friday?", "Bob <bob@example.org>", "irt"),
+    ("old", None, "Weekly report", "Boss <boss@example.org>", "refs"),
+    ("old-1", "old", "Re: Weekly report", "Me <threads@posta.test>", "none"),
+    ("plan-4", "plan-2", "Re: Release plan", "Ivan <ivan@example.ru>", "refs"),
+    ("trip-2", "trip-1", "Re: Поездка в Казань", "Мария <maria@example.ru>", "refs"),
+]
+
+
 # (local part, password, INBOX size)
 USERS = (
     [("alice", "alice-pass", BIG_INBOX), ("bob", "bob-pass", SMALL_INBOX),
@@ -106,6 +128,7 @@ USERS = (
     + [("corpus", "corpus-pass", len(seed_corpus.corpus())), ("bigmail", "bigmail-pass", 1)]
     + [(f"heavy{i:02}", f"pass-heavy{i:02}", 600) for i in range(1, 5)]
     + [("legacy", "legacy-pass", SMALL_INBOX)]
+    + [("threads", "threads-pass", len(THREADS))]
 )
 
 # Special-use folders: created empty (dovecot.conf flags these names with special_use).
@@ -365,6 +388,34 @@ def inbox_flags(n: int) -> str:
     return ("F" if n % 7 == 0 else "") + ("" if n % 3 == 0 else "S")
 
 
+
+
+def thread_message(n: int, key: str, parent, subject: str, sender: str, link: str,
+                   date: datetime) -> bytes:
+    by_key = {t[0]: t for t in THREADS}
+    chain = []
+    p = parent
+    while p:
+        chain.insert(0, p)
+        p = by_key[p][1]
+    mid = lambda k: f"<thread-{k}@{DOMAIN}>"
+    pairs = [("From", address(*_split(sender))), ("To", f"threads@{DOMAIN}"),
+             ("Date", rfc5322_date(date)), ("Message-ID", mid(key)),
+             ("Subject", subject if subject.isascii() else b_word(subject))]
+    if parent and link in ("refs", "irt"):
+        pairs.append(("In-Reply-To", mid(parent)))
+    if parent and link == "refs":
+        pairs.append(("References", " ".join(mid(k) for k in chain)))
+    pairs += [("MIME-Version", "1.0"), ("Content-Type", "text/plain; charset=utf-8"),
+              ("Content-Transfer-Encoding", "8bit")]
+    return headers(pairs) + b"\n" + f"Message {n} of the conversations ({key}).\n".encode()
+
+
+def _split(sender: str):
+    name, addr = sender.rsplit(" <", 1)
+    return name, addr.rstrip(">")
+
+
 def user_folders(local: str) -> dict:
     """Every folder of a user but INBOX: name -> subjects of its seeded messages."""
     if local == "legacy":
@@ -387,7 +438,12 @@ def write_user(root: str, local: str, inbox_size: int) -> int:
     if os.path.exists(maildir):
         shutil.rmtree(maildir)
     cur = make_maildir(maildir)
-    if local in ("corpus", "bigmail"):
+    if local == "threads":
+        for n, (key, parent, subject, sender, link) in enumerate(THREADS, start=1):
+            date = EPOCH + timedelta(hours=n)
+            store(cur, n, date, thread_message(n, key, parent, subject, sender, link, date), "S")
+        inbox_size = len(THREADS)
+    elif local in ("corpus", "bigmail"):
         messages = seed_corpus.corpus() if local == "corpus" else [seed_corpus.big_message()]
         for n, message in enumerate(messages, start=1):
             date = EPOCH + timedelta(hours=n)

@@ -16,6 +16,7 @@ use reqwest::header::HeaderMap;
 /// Which seeded user a test signs in as. Each test that counts logins or changes flags has
 /// its own, so tests can run in parallel without seeing each other.
 #[derive(Clone, Copy, Debug)]
+#[allow(dead_code)] // Threads: the conversation-view tests to come.
 pub enum User {
     /// 10,000 messages; only read from.
     Alice,
@@ -29,6 +30,8 @@ pub enum User {
     Heavy(u8),
     /// Russian folder names and no SPECIAL-USE flags, no archive folder.
     Legacy,
+    /// Conversations with References, In-Reply-To or only a shared subject (seed THREADS).
+    Threads,
 }
 
 impl User {
@@ -40,6 +43,7 @@ impl User {
             User::BigMail => "bigmail@posta.test".into(),
             User::Heavy(n) => format!("heavy{n:02}@posta.test"),
             User::Legacy => "legacy@posta.test".into(),
+            User::Threads => "threads@posta.test".into(),
         }
     }
 
@@ -51,6 +55,7 @@ impl User {
             User::BigMail => "bigmail-pass".into(),
             User::Heavy(n) => format!("pass-heavy{n:02}"),
             User::Legacy => "legacy-pass".into(),
+            User::Threads => "threads-pass".into(),
         }
     }
 }
