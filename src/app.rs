@@ -16,6 +16,7 @@ use crate::imap::mail_session::Limits;
 use crate::imap::{Connector, MailSessions};
 use crate::routes;
 use crate::session_store::MemoryRecords;
+use crate::throttle::SignInThrottle;
 
 /// Everything handlers share. Cheap to clone.
 #[derive(Clone)]
@@ -32,6 +33,8 @@ pub struct AppState {
     pub public: Connector,
     /// Finds servers from an email address when none is fixed or typed.
     pub discoverer: Discoverer,
+    /// Failed sign-ins, by account and by address.
+    pub throttle: Arc<SignInThrottle>,
 }
 
 impl FromRef<AppState> for MailSessions {
@@ -80,6 +83,7 @@ impl AppState {
             lifetime: config.session_lifetime,
         };
         Ok(AppState {
+            throttle: Arc::new(SignInThrottle::new(config.sign_in_limit)),
             config: Arc::new(config),
             mail: MailSessions::new(limits),
             records: MemoryRecords::new(limits),
@@ -100,7 +104,8 @@ pub fn app(state: AppState) -> Router {
         .with_same_site(SameSite::Strict)
         .with_secure(config.secure_cookies)
         .with_expiry(Expiry::OnSessionEnd);
-    routes::router(state).layer(sessions)
+    let https = axum::middleware::from_fn_with_state(state.clone(), routes::guard::https_only);
+    routes::router(state).layer(sessions).layer(https)
 }
 
 /// A bound, not yet serving, Posta.
@@ -135,7 +140,8 @@ impl Application {
                 records.prune();
             }
         });
-        let result = axum::serve(listener, app(state))
+        let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let result = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await;
         reaper.abort();

@@ -24,4 +24,5 @@ pub mod message;
 pub mod routes;
 pub mod session;
 pub mod session_store;
+pub mod throttle;
 pub mod upstream;

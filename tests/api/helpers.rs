@@ -314,6 +314,11 @@ impl TestApp {
         read(request.send().await.unwrap()).await
     }
 
+    /// Sends any request this client can build (odd methods, forged headers, raw bodies).
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Page {
+        read(request.send().await.unwrap()).await
+    }
+
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Page {
         read(
             self.client

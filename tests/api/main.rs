@@ -16,4 +16,5 @@ mod mailbox;
 mod message;
 mod organise;
 mod reading;
+mod security;
 mod sessions;
