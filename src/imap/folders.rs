@@ -104,6 +104,28 @@ impl FolderList {
         self.folders.iter().find(|f| f.role == Some(role))
     }
 
+    /// The folders the sidebar shows, in display order: subscribed ones, the Inbox, role
+    /// folders and `current` (so the open folder is never missing), with their parents so
+    /// the tree stays whole.
+    pub fn sidebar<'a>(&'a self, current: &str) -> impl Iterator<Item = &'a Folder> + 'a {
+        let wanted: Vec<&str> = self
+            .folders
+            .iter()
+            .filter(|f| f.subscribed || f.role.is_some() || f.name == current)
+            .map(|f| f.name.as_str())
+            .collect();
+        let delimiter = self.delimiter.clone();
+        self.folders.iter().filter(move |f| {
+            wanted.iter().any(|w| {
+                *w == f.name
+                    || delimiter.as_deref().is_some_and(|d| {
+                        w.strip_prefix(f.name.as_str())
+                            .is_some_and(|rest| rest.starts_with(d))
+                    })
+            })
+        })
+    }
+
     /// Folders below `name` (children, grandchildren…), in display order.
     pub fn descendants<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Folder> + 'a {
         let prefix = self.delimiter.as_deref().map(|d| format!("{name}{d}"));
@@ -447,6 +469,39 @@ mod tests {
         assert_eq!(
             shown,
             vec![("A", 0, false), ("A/B", 1, false), ("A/B/C", 2, true)]
+        );
+    }
+
+    #[test]
+    fn the_sidebar_shows_subscribed_role_and_open_folders_with_their_parents() {
+        let mut subscribed = listed("Projects/Rust/Async", vec![]);
+        subscribed.subscribed = true;
+        let list = arrange(
+            vec![
+                listed("INBOX", vec![]),
+                listed("Trash", vec![NameAttribute::Trash]),
+                listed("Projects", vec![]),
+                listed("Projects/Rust", vec![]),
+                subscribed,
+                listed("Projects/Go", vec![]),
+                listed("Hidden", vec![]),
+                listed("Open", vec![]),
+            ],
+            &HashMap::new(),
+        );
+
+        let shown: Vec<&str> = list.sidebar("Open").map(|f| f.name.as_str()).collect();
+
+        assert_eq!(
+            shown,
+            [
+                "INBOX",
+                "Trash",
+                "Open",
+                "Projects",
+                "Projects/Rust",
+                "Projects/Rust/Async"
+            ]
         );
     }
 

@@ -6,6 +6,7 @@ pub mod assets;
 pub mod auth;
 pub mod chrome;
 pub mod confirm;
+pub mod folders;
 pub mod form;
 pub mod mailbox;
 pub mod message;
@@ -29,6 +30,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::router())
         .merge(actions::router())
+        .merge(folders::router())
         .merge(mailbox::router())
         .merge(message::router())
         .merge(parts::router())
