@@ -9,7 +9,7 @@
 use posta::imap::mailbox_name::mailbox_url;
 use reqwest::StatusCode;
 
-use crate::helpers::{Page, TestApp, User, spawn_app};
+use crate::helpers::{Page, TestApp, User, spawn_app, spawn_app_with, stack, test_config};
 use crate::imap_client::{append, connect, count, mailboxes, remove_leftovers, subscriptions};
 
 /// Signs in as `user` after removing `leftovers` (wire names, children first).
@@ -490,6 +490,37 @@ async fn unsubscribed_folders_leave_the_sidebar_but_stay_on_the_folders_page() {
         subscriptions(&mut imap)
             .await
             .contains(&"Quiet14".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn without_list_extended_subscriptions_come_from_lsub() {
+    let mut imap = connect(User::N(13)).await;
+    remove_leftovers(&mut imap, &["Plain13"]).await;
+    let mut config = test_config();
+    config.imap = Some(stack().imaps_basic());
+    let app = spawn_app_with(config).await;
+    app.sign_in(User::N(13)).await;
+
+    created(&app, "Plain13", "").await;
+    let shown = app.get("/folders").await;
+    app.post_folders(&[("action", "unsubscribe"), ("folder", "Plain13")])
+        .await;
+    let hidden = app.get("/folders").await;
+
+    assert_eq!(
+        shown.texts("tr[data-folder='Plain13'] .state"),
+        vec!["Shown"]
+    );
+    assert!(sidebar(&shown).contains(&"/mail/Plain13".to_owned()));
+    assert_eq!(
+        hidden.texts("tr[data-folder='Plain13'] .state"),
+        vec!["Hidden"]
+    );
+    assert!(!sidebar(&hidden).contains(&"/mail/Plain13".to_owned()));
+    assert!(
+        sidebar(&hidden).contains(&"/mail/Projects%2FRust".to_owned()),
+        "seeded folders are subscribed"
     );
 }
 
