@@ -77,6 +77,8 @@ struct Row {
     /// A mailbox the server listed: parents it did not are drawn only to keep the tree
     /// whole, and have nothing to rename, delete or subscribe to.
     listed: bool,
+    /// A role folder: always in the sidebar, whatever its subscription.
+    role: bool,
     /// A role folder or one holding a role folder: never renamed or deleted here.
     special: bool,
     /// CSS class naming the role (`inbox`, `sent`…) or `folder`.
@@ -499,13 +501,14 @@ fn rows(list: &FolderList, t: &'static Strings) -> Vec<Row> {
         .iter()
         .map(|folder| Row {
             name: folder.name.clone(),
-            label: label(folder, t),
+            label: own_label(folder, t),
             depth: folder.depth,
             href: folder.selectable.then(|| mailbox_url(&folder.name)),
             total: folder.total,
             unseen: folder.unseen,
             subscribed: folder.subscribed,
             listed: folder.listed,
+            role: folder.role.is_some(),
             special: special_in(list, folder).is_some(),
             kind: folder.role.map_or("folder", Role::css),
             rename_href: format!(
@@ -514,6 +517,17 @@ fn rows(list: &FolderList, t: &'static Strings) -> Vec<Row> {
             ),
         })
         .collect()
+}
+
+/// A folder's label with its own name beside it where the two differ («Архив (Archive)»):
+/// here a person must tell the role folder from one of theirs of the same word.
+fn own_label(folder: &Folder, t: &'static Strings) -> String {
+    let shown = label(folder, t);
+    if shown.to_lowercase() == folder.leaf.to_lowercase() {
+        shown
+    } else {
+        format!("{shown} ({})", folder.leaf)
+    }
 }
 
 /// A name form with `name` typed and `parent` chosen; `moving` is left out of the parents
@@ -540,7 +554,11 @@ fn name_form(
                 .map(|f| Choice {
                     value: f.name.clone(),
                     // Options cannot be styled: nesting shows as leading spaces.
-                    label: format!("{}{}", "\u{a0}\u{a0}\u{a0}".repeat(f.depth), label(f, t)),
+                    label: format!(
+                        "{}{}",
+                        "\u{a0}\u{a0}\u{a0}".repeat(f.depth),
+                        own_label(f, t)
+                    ),
                     selected: f.name == parent,
                 }),
         )

@@ -472,6 +472,11 @@ async fn unsubscribed_folders_leave_the_sidebar_but_stay_on_the_folders_page() {
         page.texts("tr[data-folder='Quiet14'] .state"),
         vec!["Hidden"]
     );
+    let inbox_state = page.texts("tr[data-folder='INBOX'] .state");
+    assert!(
+        inbox_state[0].starts_with("Always shown ("),
+        "role folders say they always show, and their subscription: {inbox_state:?}"
+    );
     let mut imap = connect(User::N(14)).await;
     assert!(
         !subscriptions(&mut imap)
