@@ -36,9 +36,19 @@ pub struct Config {
     #[arg(long, env = "POSTA_IMAP_IDLE_TIMEOUT", default_value = "5m", value_parser = parse_duration)]
     pub imap_idle_timeout: Duration,
 
-    /// Sign a person out after this long without a request.
-    #[arg(long, env = "POSTA_SESSION_TIMEOUT", default_value = "1h", value_parser = parse_duration)]
-    pub session_timeout: Duration,
+    /// Sign a person out after this long without a request; pages warn a little before.
+    #[arg(
+        long,
+        alias = "session-timeout",
+        env = "POSTA_SESSION_IDLE_TIMEOUT",
+        default_value = "30m",
+        value_parser = parse_duration
+    )]
+    pub session_idle_timeout: Duration,
+
+    /// Sign a person out this long after signing in, however active.
+    #[arg(long, env = "POSTA_SESSION_LIFETIME", default_value = "12h", value_parser = parse_duration)]
+    pub session_lifetime: Duration,
 
     /// Let people type servers on private, loopback or link-local addresses in the advanced
     /// sign-in fields (for a gateway inside a company network). Off by default so a public

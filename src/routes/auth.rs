@@ -29,6 +29,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(show_home))
         .route("/login", get(show_login).post(sign_in))
         .route("/logout", post(sign_out))
+        .route("/session", get(time_left).post(stay_signed_in))
         .route("/lang/{code}", get(choose_language))
 }
 
@@ -430,6 +431,36 @@ async fn sign_out(
         Redirect::to("/login?signed_out=1"),
     )
         .into_response())
+}
+
+/// `GET /session`: seconds until this session ends (plain text), for the page that warns before an idle
+/// sign-out. Asking does not count as activity, or an open tab would keep a kiosk signed in.
+async fn time_left(State(state): State<AppState>, session: TypedSession) -> Response {
+    let left = match session.signed_in().await {
+        Some(who) => state.mail.time_left(&who.key),
+        None => None,
+    };
+    match left {
+        Some(left) => seconds_up(left).to_string().into_response(),
+        None => (StatusCode::UNAUTHORIZED, "0").into_response(),
+    }
+}
+
+/// `POST /session` ("Stay signed in"): the request itself is the activity.
+async fn stay_signed_in(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<LogoutForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    let left = state.mail.time_left(&user.who.key).unwrap_or_default();
+    Ok(seconds_up(left).to_string().into_response())
+}
+
+/// Whole seconds, rounded up: a page told "0" goes to sign in, and must not arrive while the
+/// session is still alive (signing in again would count as activity and bounce it back).
+pub fn seconds_up(d: std::time::Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
 }
 
 #[derive(Deserialize)]

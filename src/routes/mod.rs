@@ -93,7 +93,7 @@ async fn error_pages(request: Request, next: Next) -> Response {
 /// Content-Security-Policy for Posta's own pages: nothing from anywhere else, no inline
 /// script or style, no framing; the only frames are Posta's own sandboxed message bodies.
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-    script-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+    script-src 'self'; connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; \
     base-uri 'none'";
 
 async fn security_headers(request: Request, next: Next) -> Response {

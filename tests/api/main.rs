@@ -17,3 +17,4 @@ mod mailbox;
 mod message;
 mod organise;
 mod reading;
+mod sessions;

@@ -1,7 +1,9 @@
 //! Real headless Chromium, driven through chromedriver: the harness (driver, browser with
 //! Posta-friendly flags, page helpers) and the browser tests, one file per story.
 
+mod organise;
 mod reading;
+mod sessions;
 mod signin;
 
 use std::os::unix::process::CommandExt;
