@@ -6,6 +6,9 @@ use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use std::convert::Infallible;
 
+mod folders;
+pub use folders::FolderStrings;
+
 /// Name of the cookie that remembers an explicit language choice.
 pub const LANG_COOKIE: &str = "posta_lang";
 
@@ -192,6 +195,8 @@ pub struct Strings {
     pub actions_label: &'static str,
     /// Short month names, January first.
     pub months: [&'static str; 12],
+    /// The folders page.
+    pub folder_admin: &'static FolderStrings,
 }
 
 pub static EN: Strings = Strings {
@@ -320,6 +325,7 @@ pub static EN: Strings = Strings {
     months: [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ],
+    folder_admin: &folders::EN,
 };
 
 pub static RU: Strings = Strings {
@@ -448,6 +454,7 @@ pub static RU: Strings = Strings {
     months: [
         "янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек",
     ],
+    folder_admin: &folders::RU,
 };
 
 /// "1 message", "3 messages"; `None` is the whole folder.

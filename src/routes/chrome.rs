@@ -50,8 +50,7 @@ pub async fn chrome(
     let t = lang.strings();
     let list = folder_list(user).await?;
     let folders = list
-        .folders
-        .iter()
+        .sidebar(current)
         .map(|f| FolderLink {
             href: mailbox_url(&f.name),
             label: label(f, t),

@@ -5,6 +5,9 @@ pub mod actions;
 pub mod assets;
 pub mod auth;
 pub mod chrome;
+pub mod confirm;
+pub mod folders;
+pub mod form;
 pub mod guard;
 pub mod mailbox;
 pub mod message;
@@ -32,6 +35,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::router())
         .merge(actions::router())
+        .merge(folders::router())
         .merge(mailbox::router())
         .merge(message::router())
         .merge(parts::router())

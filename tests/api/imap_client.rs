@@ -119,3 +119,29 @@ pub async fn store(imap: &mut Direct, mailbox: &str, uids: &str, change: &str) {
 pub async fn append(imap: &mut Direct, mailbox: &str, message: &[u8]) {
     imap.append(mailbox, None, None, message).await.unwrap();
 }
+
+/// Every mailbox the server lists, by wire name (modified UTF-7), as the server spells it.
+pub async fn mailboxes(imap: &mut Direct) -> Vec<String> {
+    names(imap.list(Some(""), Some("*")).await.unwrap()).await
+}
+
+/// The mailboxes `user` is subscribed to, by wire name.
+pub async fn subscriptions(imap: &mut Direct) -> Vec<String> {
+    names(imap.lsub(Some(""), Some("*")).await.unwrap()).await
+}
+
+async fn names(
+    listing: impl futures::Stream<Item = async_imap::error::Result<async_imap::types::Name>>,
+) -> Vec<String> {
+    let names: Vec<async_imap::types::Name> = listing.try_collect().await.unwrap();
+    names.iter().map(|n| n.name().to_owned()).collect()
+}
+
+/// Deletes what an earlier run of a test left behind (wire names, children first) and drops
+/// their subscriptions; missing ones are fine.
+pub async fn remove_leftovers(imap: &mut Direct, wire_names: &[&str]) {
+    for name in wire_names {
+        let _ = imap.delete(name).await;
+        let _ = imap.unsubscribe(name).await;
+    }
+}

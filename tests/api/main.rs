@@ -8,6 +8,7 @@
 
 mod browser;
 mod connection;
+mod folder_admin;
 mod folders;
 mod helpers;
 mod imap_client;
