@@ -88,7 +88,14 @@ async fn act(
     if leaves && back.starts_with(&format!("{}/", name.url())) {
         back = name.url();
     }
-    let validity = fields.get("validity").and_then(|v| v.parse().ok());
+    // Absent on forms from older pages; present, it must be a number (the page wrote it).
+    let validity = match fields.get("validity") {
+        None | Some("") => None,
+        Some(v) => Some(
+            v.parse::<u32>()
+                .map_err(|_| AppError::BadRequest("validity is not a number".into()))?,
+        ),
+    };
     let uids = if action == Action::Empty || fields.get("all") == Some("1") {
         UidSet::All
     } else {

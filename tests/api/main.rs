@@ -11,6 +11,7 @@ mod connection;
 mod folder_admin;
 mod folders;
 mod helpers;
+mod hostile;
 mod imap_client;
 mod login;
 mod mailbox;
