@@ -3,6 +3,7 @@
 //! sanitising. Plain functions, no HTTP and no IMAP, each tested on its own.
 
 pub mod charset;
+pub mod fuzz;
 pub mod headers;
 pub mod params;
 pub mod sanitize;
