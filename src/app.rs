@@ -14,6 +14,7 @@ use crate::config::Config;
 use crate::discovery::{Discoverer, DiscoveryConfig};
 use crate::imap::{Connector, MailSessions};
 use crate::routes;
+use crate::smtp::Smtp;
 
 /// Everything handlers share. Cheap to clone.
 #[derive(Clone)]
@@ -28,6 +29,8 @@ pub struct AppState {
     pub public: Connector,
     /// Finds servers from an email address when none is fixed or typed.
     pub discoverer: Discoverer,
+    /// Sends mail through the accounts' SMTP servers.
+    pub smtp: Smtp,
 }
 
 impl FromRef<AppState> for MailSessions {
@@ -38,16 +41,19 @@ impl FromRef<AppState> for MailSessions {
 
 impl AppState {
     pub fn new(config: Config) -> anyhow::Result<Self> {
-        let extra_ca = match &config.tls_ca {
-            Some(path) => {
-                let pem = std::fs::read(path)
-                    .with_context(|| format!("reading --tls-ca {}", path.display()))?;
-                Some(
-                    native_tls::Certificate::from_pem(&pem)
-                        .with_context(|| format!("parsing --tls-ca {}", path.display()))?,
-                )
-            }
+        let extra_ca_pem = match &config.tls_ca {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .with_context(|| format!("reading --tls-ca {}", path.display()))?,
+            ),
             None => None,
+        };
+        let extra_ca = match (&extra_ca_pem, &config.tls_ca) {
+            (Some(pem), Some(path)) => Some(
+                native_tls::Certificate::from_pem(pem)
+                    .with_context(|| format!("parsing --tls-ca {}", path.display()))?,
+            ),
+            _ => None,
         };
         let mut tls = native_tls::TlsConnector::builder();
         if let Some(ca) = &extra_ca {
@@ -71,7 +77,12 @@ impl AppState {
             refuse_private: !config.allow_private_upstreams,
             ..trusted.clone()
         };
+        let smtp = Smtp {
+            extra_ca_pem,
+            timeout: config.smtp_timeout,
+        };
         Ok(AppState {
+            smtp,
             config: Arc::new(config),
             mail: MailSessions::default(),
             trusted,

@@ -6,6 +6,9 @@ use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use std::convert::Infallible;
 
+pub mod compose;
+pub use compose::ComposeStrings;
+
 /// Name of the cookie that remembers an explicit language choice.
 pub const LANG_COOKIE: &str = "posta_lang";
 
@@ -185,6 +188,8 @@ pub struct Strings {
     pub actions_label: &'static str,
     /// Short month names, January first.
     pub months: [&'static str; 12],
+    /// Writing mail: compose, reply, forward, settings.
+    pub compose: &'static ComposeStrings,
 }
 
 pub static EN: Strings = Strings {
@@ -306,6 +311,7 @@ pub static EN: Strings = Strings {
     months: [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ],
+    compose: &compose::EN,
 };
 
 pub static RU: Strings = Strings {
@@ -427,6 +433,7 @@ pub static RU: Strings = Strings {
     months: [
         "янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек",
     ],
+    compose: &compose::RU,
 };
 
 /// "1 message", "3 messages"; `None` is the whole folder.

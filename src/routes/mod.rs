@@ -5,9 +5,11 @@ pub mod actions;
 pub mod assets;
 pub mod auth;
 pub mod chrome;
+pub mod compose;
 pub mod mailbox;
 pub mod message;
 pub mod parts;
+pub mod settings;
 
 use askama::Template;
 use axum::Router;
@@ -25,6 +27,8 @@ use crate::i18n::{Lang, Strings};
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(compose::router(&state.config))
+        .merge(settings::router())
         .merge(auth::router())
         .merge(actions::router())
         .merge(mailbox::router())
