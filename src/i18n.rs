@@ -8,6 +8,8 @@ use std::convert::Infallible;
 
 pub mod compose;
 pub use compose::ComposeStrings;
+mod folders;
+pub use folders::FolderStrings;
 
 /// Name of the cookie that remembers an explicit language choice.
 pub const LANG_COOKIE: &str = "posta_lang";
@@ -153,6 +155,12 @@ pub struct Strings {
     pub login_bad_port: &'static str,
     pub login_protocol: &'static str,
     pub session_ended: &'static str,
+    pub err_foreign_origin: &'static str,
+    pub err_too_large: &'static str,
+    pub err_method: &'static str,
+    pub err_too_many_sign_ins: &'static str,
+    pub idle_warning: &'static str,
+    pub stay_signed_in: &'static str,
     pub signed_out: &'static str,
     pub err_folder_changed: &'static str,
     pub notice_nothing_selected: &'static str,
@@ -182,14 +190,17 @@ pub struct Strings {
     pub empty_junk: &'static str,
     pub select_message: &'static str,
     pub select_page: &'static str,
+    pub select_none: &'static str,
+    pub notice_no_target: &'static str,
     /// "Select all 600 messages in this folder"
     pub select_folder: fn(u32) -> String,
-    pub selected_folder: fn(u32) -> String,
     pub actions_label: &'static str,
     /// Short month names, January first.
     pub months: [&'static str; 12],
     /// Writing mail: compose, reply, forward, settings.
     pub compose: &'static ComposeStrings,
+    /// The folders page.
+    pub folder_admin: &'static FolderStrings,
 }
 
 pub static EN: Strings = Strings {
@@ -277,6 +288,12 @@ pub static EN: Strings = Strings {
     login_bad_port: "The port must be a number from 1 to 65535.",
     login_protocol: "The server at that address does not speak IMAP as expected.",
     session_ended: "Your session has ended. Please sign in again.",
+    err_foreign_origin: "This form was sent from another website, so nothing was done. If it was you, go back to Posta and try again there.",
+    err_too_large: "What was sent is too large for Posta to accept.",
+    err_method: "This address cannot be used that way.",
+    err_too_many_sign_ins: "Too many failed sign-ins. For safety, please wait 15 minutes before trying again.",
+    idle_warning: "Nothing has happened here for a while. For safety you will be signed out in",
+    stay_signed_in: "Stay signed in",
     signed_out: "You have signed out. Nothing of your mail is kept on this computer.",
     err_folder_changed: "The folder changed since this page was shown (another mail program renumbered it), so nothing was done. Please look at it again.",
     notice_nothing_selected: "Select at least one message first.",
@@ -305,13 +322,15 @@ pub static EN: Strings = Strings {
     empty_junk: "Empty Spam",
     select_message: "Select",
     select_page: "Select all on this page",
+    select_none: "Clear the selection",
+    notice_no_target: "Choose a folder to move the messages to.",
     select_folder: |n| format!("Select all {n} messages in this folder"),
-    selected_folder: |n| format!("All {n} messages in this folder are selected."),
     actions_label: "Actions",
     months: [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ],
     compose: &compose::EN,
+    folder_admin: &folders::EN,
 };
 
 pub static RU: Strings = Strings {
@@ -399,6 +418,12 @@ pub static RU: Strings = Strings {
     login_bad_port: "Порт должен быть числом от 1 до 65535.",
     login_protocol: "Сервер по этому адресу отвечает не по протоколу IMAP.",
     session_ended: "Сеанс завершён. Войдите снова.",
+    err_foreign_origin: "Форма отправлена с другого сайта, поэтому ничего не сделано. Если это были вы, вернитесь в Posta и повторите там.",
+    err_too_large: "Отправленные данные слишком велики.",
+    err_method: "Этот адрес так использовать нельзя.",
+    err_too_many_sign_ins: "Слишком много неудачных попыток входа. Ради безопасности подождите 15 минут и попробуйте снова.",
+    idle_warning: "Вы давно ничего не делали. Ради безопасности сеанс завершится через",
+    stay_signed_in: "Остаться в почте",
     signed_out: "Вы вышли. На этом компьютере не осталось ничего из вашей почты.",
     err_folder_changed: "Папка изменилась с тех пор, как страница была открыта (её перенумеровала другая почтовая программа), поэтому ничего не сделано. Откройте её заново.",
     notice_nothing_selected: "Сначала выберите хотя бы одно письмо.",
@@ -427,13 +452,15 @@ pub static RU: Strings = Strings {
     empty_junk: "Очистить спам",
     select_message: "Выбрать",
     select_page: "Выбрать все на странице",
+    select_none: "Снять выделение",
+    notice_no_target: "Выберите папку, в которую переместить письма.",
     select_folder: |n| format!("Выбрать все письма в папке ({n})"),
-    selected_folder: |n| format!("Выбраны все письма в папке ({n})."),
     actions_label: "Действия",
     months: [
         "янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек",
     ],
     compose: &compose::RU,
+    folder_admin: &folders::RU,
 };
 
 /// "1 message", "3 messages"; `None` is the whole folder.

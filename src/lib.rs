@@ -26,5 +26,7 @@ pub mod imap;
 pub mod message;
 pub mod routes;
 pub mod session;
+pub mod session_store;
 pub mod smtp;
+pub mod throttle;
 pub mod upstream;

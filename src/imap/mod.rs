@@ -1,9 +1,12 @@
 //! Talking to IMAP servers: connecting and logging in, the per-session connection, and the
-//! small operations pages need (folders, a page of a mailbox, one message, writing mail).
+//! small operations pages need (folders and changes to them, a page of a mailbox, one
+//! message, writing mail).
 
 pub mod actions;
 pub mod cache;
 pub mod connect;
+pub mod folder_changes;
+pub mod folder_name;
 pub mod folders;
 pub mod listing;
 pub mod mail_session;

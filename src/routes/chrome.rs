@@ -27,6 +27,7 @@ pub struct FolderLink {
 pub struct Chrome {
     pub t: &'static Strings,
     pub css: &'static str,
+    pub js: &'static str,
     pub email: String,
     pub csrf: String,
     pub folders: Vec<FolderLink>,
@@ -34,6 +35,9 @@ pub struct Chrome {
     pub lang_href: String,
     /// What the last action did, shown once.
     pub notice: Option<String>,
+    /// Seconds until an idle sign-out, and how long before it the page warns.
+    pub idle_left: u64,
+    pub idle_warn: u64,
 }
 
 /// Builds the page frame, with `current` (a decoded mailbox name) highlighted.
@@ -46,8 +50,7 @@ pub async fn chrome(
     let t = lang.strings();
     let list = folder_list(user).await?;
     let folders = list
-        .folders
-        .iter()
+        .sidebar(current)
         .map(|f| FolderLink {
             href: mailbox_url(&f.name),
             label: label(f, t),
@@ -61,16 +64,36 @@ pub async fn chrome(
     Ok(Chrome {
         t,
         css: assets::css_url(),
+        js: assets::js_url(),
         email: user.who.email.clone(),
         csrf: user.who.csrf.clone(),
         folders,
         notice: user.session.take_notice().await,
+        idle_left: super::auth::seconds_up(
+            user.sessions.time_left(&user.who.key).unwrap_or_default(),
+        ),
+        // Two minutes' warning, or a fifth of a (test's) short timeout.
+        idle_warn: (user.sessions.limits().idle / 5).as_secs().clamp(1, 120),
         lang_href: format!(
             "/lang/{}?next={}",
             t.other_lang,
             percent_encoding::utf8_percent_encode(here, percent_encoding::NON_ALPHANUMERIC)
         ),
     })
+}
+
+/// Folders messages in `current` can be moved to: (name, label, depth), in tree order.
+pub fn move_targets(
+    folders: &FolderList,
+    current: &str,
+    t: &'static Strings,
+) -> Vec<(String, String, usize)> {
+    folders
+        .folders
+        .iter()
+        .filter(|f| f.selectable && f.name != current)
+        .map(|f| (f.name.clone(), label(f, t), f.depth))
+        .collect()
 }
 
 /// The folder list, from the session's cache when fresh.

@@ -10,6 +10,7 @@
 mod browser;
 mod compose;
 mod connection;
+mod folder_admin;
 mod folders;
 mod helpers;
 mod imap_client;
@@ -18,3 +19,5 @@ mod mailbox;
 mod message;
 mod organise;
 mod reading;
+mod security;
+mod sessions;

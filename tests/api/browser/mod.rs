@@ -2,7 +2,9 @@
 //! Posta-friendly flags, page helpers) and the browser tests, one file per story.
 
 mod composing;
+mod organise;
 mod reading;
+mod sessions;
 mod signin;
 
 use std::os::unix::process::CommandExt;
