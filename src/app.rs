@@ -16,6 +16,7 @@ use crate::imap::mail_session::Limits;
 use crate::imap::{Connector, MailSessions};
 use crate::routes;
 use crate::session_store::MemoryRecords;
+use crate::smtp::Smtp;
 use crate::throttle::SignInThrottle;
 
 /// Everything handlers share. Cheap to clone.
@@ -33,6 +34,8 @@ pub struct AppState {
     pub public: Connector,
     /// Finds servers from an email address when none is fixed or typed.
     pub discoverer: Discoverer,
+    /// Sends mail through the accounts' SMTP servers.
+    pub smtp: Smtp,
     /// Failed sign-ins, by account and by address.
     pub throttle: Arc<SignInThrottle>,
 }
@@ -45,16 +48,19 @@ impl FromRef<AppState> for MailSessions {
 
 impl AppState {
     pub fn new(config: Config) -> anyhow::Result<Self> {
-        let extra_ca = match &config.tls_ca {
-            Some(path) => {
-                let pem = std::fs::read(path)
-                    .with_context(|| format!("reading --tls-ca {}", path.display()))?;
-                Some(
-                    native_tls::Certificate::from_pem(&pem)
-                        .with_context(|| format!("parsing --tls-ca {}", path.display()))?,
-                )
-            }
+        let extra_ca_pem = match &config.tls_ca {
+            Some(path) => Some(
+                std::fs::read(path)
+                    .with_context(|| format!("reading --tls-ca {}", path.display()))?,
+            ),
             None => None,
+        };
+        let extra_ca = match (&extra_ca_pem, &config.tls_ca) {
+            (Some(pem), Some(path)) => Some(
+                native_tls::Certificate::from_pem(pem)
+                    .with_context(|| format!("parsing --tls-ca {}", path.display()))?,
+            ),
+            _ => None,
         };
         let mut tls = native_tls::TlsConnector::builder();
         if let Some(ca) = &extra_ca {
@@ -78,11 +84,16 @@ impl AppState {
             refuse_private: !config.allow_private_upstreams,
             ..trusted.clone()
         };
+        let smtp = Smtp {
+            extra_ca_pem,
+            timeout: config.smtp_timeout,
+        };
         let limits = Limits {
             idle: config.session_idle_timeout,
             lifetime: config.session_lifetime,
         };
         Ok(AppState {
+            smtp,
             throttle: Arc::new(SignInThrottle::new(config.sign_in_limit)),
             config: Arc::new(config),
             mail: MailSessions::new(limits),

@@ -56,6 +56,16 @@ pub struct Config {
     #[arg(long, env = "POSTA_ALLOW_PRIVATE_UPSTREAMS")]
     pub allow_private_upstreams: bool,
 
+    /// The most a message's attachments may weigh together, in bytes (`25MB`, `10MiB`,
+    /// `500KB`, or a plain number). Uploads above it are refused with a clear message, and the
+    /// request body limit of the compose form follows it.
+    #[arg(long, env = "POSTA_MAX_ATTACHMENT_SIZE", default_value = "25MB", value_parser = parse_size)]
+    pub max_attachment_size: u64,
+
+    /// Give up on an SMTP server that does not answer within this long (`30s`, `2m`).
+    #[arg(long, env = "POSTA_SMTP_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub smtp_timeout: Duration,
+
     /// Mark cookies `Secure` and send HSTS on every response. Turn on whenever people reach
     /// Posta only over HTTPS (e.g. behind a TLS-terminating proxy).
     #[arg(long, env = "POSTA_SECURE_COOKIES")]
@@ -107,6 +117,33 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
     Ok(Duration::from_secs(seconds))
 }
 
+/// Parses `25MB`, `25 MiB`, `500KB`, `1048576`: decimal units (KB, MB, GB) are powers of
+/// 1000 and binary ones (KiB, MiB, GiB) powers of 1024, as people and file managers mean them.
+pub fn parse_size(s: &str) -> Result<u64, String> {
+    let s = s.trim();
+    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
+    let (digits, unit) = s.split_at(split);
+    let n: u64 = digits
+        .parse()
+        .map_err(|_| format!("{s:?} is not a size such as 25MB or 10MiB"))?;
+    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
+        "" | "b" => 1,
+        "kb" | "k" => 1000,
+        "kib" => 1024,
+        "mb" | "m" => 1000 * 1000,
+        "mib" => 1024 * 1024,
+        "gb" | "g" => 1000 * 1000 * 1000,
+        "gib" => 1024 * 1024 * 1024,
+        other => {
+            return Err(format!(
+                "unknown unit {other:?} in {s:?}: use KB, MB, GB or KiB, MiB, GiB"
+            ));
+        }
+    };
+    n.checked_mul(factor)
+        .ok_or_else(|| format!("{s:?} is too large"))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -125,6 +162,15 @@ mod tests {
         assert_eq!(parse_duration("5m"), Ok(Duration::from_secs(300)));
         assert_eq!(parse_duration("250ms"), Ok(Duration::from_millis(250)));
         assert!(parse_duration("5 parsecs").is_err());
+    }
+
+    #[test]
+    fn sizes_take_decimal_and_binary_units() {
+        assert_eq!(parse_size("25MB"), Ok(25_000_000));
+        assert_eq!(parse_size("10 MiB"), Ok(10 * 1024 * 1024));
+        assert_eq!(parse_size("4096"), Ok(4096));
+        assert!(parse_size("5 parsecs").is_err());
+        assert_eq!(Config::defaults().max_attachment_size, 25_000_000);
     }
 
     #[test]

@@ -6,6 +6,8 @@ use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use std::convert::Infallible;
 
+pub mod compose;
+pub use compose::ComposeStrings;
 mod folders;
 pub use folders::FolderStrings;
 
@@ -195,6 +197,8 @@ pub struct Strings {
     pub actions_label: &'static str,
     /// Short month names, January first.
     pub months: [&'static str; 12],
+    /// Writing mail: compose, reply, forward, settings.
+    pub compose: &'static ComposeStrings,
     /// The folders page.
     pub folder_admin: &'static FolderStrings,
 }
@@ -325,6 +329,7 @@ pub static EN: Strings = Strings {
     months: [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ],
+    compose: &compose::EN,
     folder_admin: &folders::EN,
 };
 
@@ -454,6 +459,7 @@ pub static RU: Strings = Strings {
     months: [
         "янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек",
     ],
+    compose: &compose::RU,
     folder_admin: &folders::RU,
 };
 

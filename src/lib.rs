@@ -10,11 +10,14 @@
 //! - [`message`]: header decoding, plain text to HTML, HTML sanitising.
 //! - [`discovery`]: finding servers from an address (presets, autoconfig, SRV, guesses)
 //!   and the policy that keeps a public gateway off private networks.
+//! - [`composing`]: messages being written, with their uploads, per session.
+//! - [`smtp`]: sending a built message through the account's submission server.
 //! - [`account`], [`upstream`]: who is signed in and where their mail lives.
 //! - [`error`], [`i18n`]: the one error type and the interface's words in English and Russian.
 
 pub mod account;
 pub mod app;
+pub mod composing;
 pub mod config;
 pub mod discovery;
 pub mod error;
@@ -24,5 +27,6 @@ pub mod message;
 pub mod routes;
 pub mod session;
 pub mod session_store;
+pub mod smtp;
 pub mod throttle;
 pub mod upstream;

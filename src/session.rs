@@ -22,6 +22,8 @@ const SIGNED_IN: &str = "signed_in";
 const NOTICE: &str = "notice";
 /// Senders whose remote content the person chose to always load, for this session.
 const REMOTE_SENDERS: &str = "remote_senders";
+/// The person's name and signature for this session.
+const IDENTITY: &str = "identity";
 /// More than enough for a session; keeps the stored session small whatever a client posts.
 const MAX_REMOTE_SENDERS: usize = 200;
 
@@ -34,6 +36,21 @@ pub struct SignedIn {
     pub email: String,
     /// Token every state-changing form must carry.
     pub csrf: String,
+}
+
+/// Who the person says they are in the mail they write, for this session.
+#[derive(Clone, Debug, Default, Serialize, Deserialize)]
+pub struct Identity {
+    /// The name beside the address in From; empty for the address alone.
+    pub display_name: String,
+    /// Text after the `-- ` line of new messages and replies; empty for none.
+    pub signature: String,
+}
+
+impl Identity {
+    /// Name and signature at most this long; anything longer is cut.
+    pub const MAX_NAME: usize = 200;
+    pub const MAX_SIGNATURE: usize = 4000;
 }
 
 /// A tower-sessions session with Posta's keys.
@@ -92,6 +109,23 @@ impl TypedSession {
         senders.push(address);
         self.0
             .insert(REMOTE_SENDERS, senders)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("saving session: {e}")))
+    }
+
+    /// The name and signature set for this session.
+    pub async fn identity(&self) -> Identity {
+        self.0
+            .get(IDENTITY)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    pub async fn set_identity(&self, identity: &Identity) -> Result<(), AppError> {
+        self.0
+            .insert(IDENTITY, identity)
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("saving session: {e}")))
     }

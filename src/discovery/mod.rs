@@ -35,7 +35,7 @@ use std::time::Duration;
 use futures::stream::{FuturesUnordered, StreamExt};
 
 pub use policy::{PolicyError, ResolveError, check_host_allowed, resolve_allowed};
-pub use presets::{Preset, ProviderHint, preset_for};
+pub use presets::{Preset, ProviderHint, preset_for, saves_sent_itself};
 pub use probe::{Endpoint, ProbeError, Prober};
 
 use crate::upstream::{Protocol, Security, Upstream};

@@ -73,6 +73,15 @@ pub fn preset_for_imap_host(host: &str) -> Option<&'static Preset> {
         .find(|p| p.imap.is_some_and(|s| s.host.eq_ignore_ascii_case(host)))
 }
 
+/// Providers whose SMTP server files every message it sends in the Sent folder itself:
+/// a copy APPENDed by the mail program would show twice.
+const SAVES_SENT: &[&str] = &["Gmail"];
+
+/// Whether the provider behind this IMAP server stores sent mail itself.
+pub fn saves_sent_itself(imap_host: &str) -> bool {
+    preset_for_imap_host(imap_host).is_some_and(|p| SAVES_SENT.contains(&p.name))
+}
+
 const fn tls(host: &'static str, port: u16) -> Option<Server> {
     Some(Server {
         host,
@@ -378,6 +387,13 @@ mod tests {
             preset.smtp.unwrap().upstream(),
             Upstream::new("smtp.office365.com", 587, Security::StartTls)
         );
+    }
+
+    #[test]
+    fn gmail_files_sent_mail_itself_and_others_do_not() {
+        assert!(saves_sent_itself("imap.gmail.com"));
+        assert!(!saves_sent_itself("imap.mail.ru"));
+        assert!(!saves_sent_itself("localhost"));
     }
 
     #[test]

@@ -77,6 +77,8 @@ pub enum MailError {
 
 /// How long folder counts may be reused before asking the server again.
 const FOLDER_CACHE_TTL: Duration = Duration::from_secs(30);
+/// How long address suggestions are reused before recent mail is read again.
+const SUGGESTIONS_TTL: Duration = Duration::from_secs(600);
 /// Structures remembered per session: a few pages of messages opened.
 const STRUCTURE_CACHE: usize = 256;
 /// Sanitised documents remembered per session: enough for the page and its iframe to share
@@ -104,6 +106,10 @@ pub struct MailSession {
     inline_key: [u8; 32],
     /// Public name of this session in inline-image tokens; not a secret, not the session key.
     public_id: String,
+    /// Messages being written, with their uploaded attachments.
+    pub compositions: crate::composing::Compositions,
+    /// Addresses from recent mail for the compose form's suggestions, made once a while.
+    suggestions: SyncMutex<Option<(Instant, Arc<Vec<String>>)>>,
 }
 
 impl MailSession {
@@ -124,6 +130,8 @@ impl MailSession {
                 key
             },
             public_id: crate::session::random_token()[..16].to_owned(),
+            compositions: Default::default(),
+            suggestions: SyncMutex::new(None),
         }
     }
 
@@ -159,6 +167,24 @@ impl MailSession {
 
     pub fn account(&self) -> &Account {
         &self.account
+    }
+
+    /// How this session reaches its servers: whether the address policy applies to them.
+    pub fn connector(&self) -> &Connector {
+        &self.connector
+    }
+
+    /// The address suggestions, if made within [`SUGGESTIONS_TTL`].
+    pub fn cached_suggestions(&self) -> Option<Arc<Vec<String>>> {
+        let cache = self.suggestions.lock().expect("suggestions poisoned");
+        cache
+            .as_ref()
+            .filter(|(at, _)| at.elapsed() < SUGGESTIONS_TTL)
+            .map(|(_, list)| list.clone())
+    }
+
+    pub fn cache_suggestions(&self, list: Arc<Vec<String>>) {
+        *self.suggestions.lock().expect("suggestions poisoned") = Some((Instant::now(), list));
     }
 
     /// Logs in to the account's IMAP server: used at sign-in and for every re-open.

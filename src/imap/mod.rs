@@ -1,6 +1,6 @@
 //! Talking to IMAP servers: connecting and logging in, the per-session connection, and the
 //! small operations pages need (folders and changes to them, a page of a mailbox, one
-//! message).
+//! message, writing mail).
 
 pub mod actions;
 pub mod cache;
@@ -14,6 +14,7 @@ pub mod mailbox_name;
 pub mod reading;
 pub mod stream;
 pub mod utf7;
+pub mod writing;
 
 pub use connect::{Capabilities, Connector, LoginError};
 pub use mail_session::{Imap, MailError, MailSession, MailSessions};

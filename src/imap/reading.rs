@@ -257,7 +257,11 @@ pub async fn first_chunk(
 }
 
 /// One `UID FETCH` of one message; `None` when the server has no such UID.
-async fn uid_fetch(imap: &mut Imap, uid: u32, items: &str) -> Result<Option<Fetch>, ImapError> {
+pub(super) async fn uid_fetch(
+    imap: &mut Imap,
+    uid: u32,
+    items: &str,
+) -> Result<Option<Fetch>, ImapError> {
     let fetches: Vec<Fetch> = imap
         .session
         .uid_fetch(uid.to_string(), items)

@@ -46,7 +46,8 @@ pub fn parse(block: &[u8]) -> Headers {
     }
 }
 
-fn people(address: Option<&Address<'_>>) -> Vec<Person> {
+/// The people of an address header as mail-parser read it.
+pub fn people(address: Option<&Address<'_>>) -> Vec<Person> {
     address
         .map(|a| {
             a.iter()

@@ -3,6 +3,7 @@
 //! sanitising. Plain functions, no HTTP and no IMAP, each tested on its own.
 
 pub mod charset;
+pub mod compose;
 pub mod fuzz;
 pub mod headers;
 pub mod params;
@@ -24,15 +25,28 @@ pub fn decode_text(part: &Part, raw: &[u8]) -> String {
 /// and linkified with quotes nested.
 pub fn plain_to_html(part: &Part, raw: &[u8]) -> String {
     let text = decode_text(part, raw);
+    match flowed(part) {
+        Some(delsp) => text::flowed_to_html(&text, delsp),
+        None => text::to_html(&text),
+    }
+}
+
+/// A text/plain part as text: decoded, format=flowed paragraphs joined (for quoting).
+pub fn plain_text(part: &Part, raw: &[u8]) -> String {
+    let text = decode_text(part, raw);
+    match flowed(part) {
+        Some(delsp) => text::unflow(&text, delsp),
+        None => text,
+    }
+}
+
+/// `Some(delsp)` for a format=flowed part (RFC 3676), `None` for fixed lines.
+fn flowed(part: &Part) -> Option<bool> {
     let flowed = part
         .param("format")
         .is_some_and(|f| f.eq_ignore_ascii_case("flowed"));
-    if flowed {
-        let delsp = part
-            .param("delsp")
-            .is_some_and(|d| d.eq_ignore_ascii_case("yes"));
-        text::flowed_to_html(&text, delsp)
-    } else {
-        text::to_html(&text)
-    }
+    flowed.then(|| {
+        part.param("delsp")
+            .is_some_and(|d| d.eq_ignore_ascii_case("yes"))
+    })
 }

@@ -58,10 +58,10 @@ impl Action {
     }
 }
 
-/// A folder an action sends messages to.
-struct Destination {
-    wire: String,
-    label: String,
+/// A folder an action sends messages to (or a message is saved in).
+pub(super) struct Destination {
+    pub(super) wire: String,
+    pub(super) label: String,
 }
 
 async fn act(
@@ -266,7 +266,7 @@ fn chosen_folder(
 
 /// The folder for a role, created when the account has none: named as the account names
 /// its other role folders (Russian names beside «Отправленные», English otherwise).
-async fn role_folder(
+pub(super) async fn role_folder(
     user: &CurrentUser,
     folders: &FolderList,
     role: Role,

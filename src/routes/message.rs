@@ -42,6 +42,30 @@ pub fn message_address(mailbox: &str, uid: &str) -> Result<(MailboxName, u32), A
     Ok((name, uid))
 }
 
+/// Fetches what showing (or answering) message `uid` of `name` needs, marking it read.
+pub async fn open_message(
+    user: &CurrentUser,
+    name: &MailboxName,
+    uid: u32,
+    prefer: Prefer,
+) -> Result<Opened, AppError> {
+    let wire = name.wire();
+    let mail = user.mail.clone();
+    let opened = user
+        .mail
+        .run(|imap| {
+            let (wire, mail) = (wire.clone(), mail.clone());
+            Box::pin(async move { reading::open(imap, &mail.structures, &wire, uid, prefer).await })
+        })
+        .await
+        .map_err(|e| fail_in(user, name, e))?
+        .ok_or(AppError::MessageNotFound)?;
+    if opened.was_unseen {
+        user.mail.invalidate_folders();
+    }
+    Ok(opened)
+}
+
 #[derive(Deserialize, Default)]
 struct MessageQuery {
     /// `plain` to prefer the plain-text alternative.
@@ -115,6 +139,8 @@ struct MessagePage {
     in_junk: bool,
     /// Folders it can be moved to: (name, label, depth).
     move_targets: Vec<(String, String, usize)>,
+    /// `{mailbox}/{uid}` for the reply and forward links, the mailbox percent-encoded.
+    answer_ref: String,
 }
 
 async fn show_message(
@@ -128,20 +154,7 @@ async fn show_message(
         Some("plain") => Prefer::Plain,
         _ => Prefer::Html,
     };
-    let wire = name.wire();
-    let mail = user.mail.clone();
-    let opened = user
-        .mail
-        .run(|imap| {
-            let (wire, mail) = (wire.clone(), mail.clone());
-            Box::pin(async move { reading::open(imap, &mail.structures, &wire, uid, prefer).await })
-        })
-        .await
-        .map_err(|e| fail_in(&user, &name, e))?
-        .ok_or(AppError::MessageNotFound)?;
-    if opened.was_unseen {
-        user.mail.invalidate_folders();
-    }
+    let opened = open_message(&user, &name, uid, prefer).await?;
 
     let head = headers::parse(&opened.header);
     let sender = head
@@ -221,6 +234,13 @@ async fn show_message(
         flagged: opened.flagged,
         in_junk,
         move_targets,
+        answer_ref: format!(
+            "{}/{uid}",
+            percent_encoding::utf8_percent_encode(
+                name.as_str(),
+                percent_encoding::NON_ALPHANUMERIC
+            )
+        ),
         chrome,
     }))
 }

@@ -5,6 +5,7 @@ pub mod actions;
 pub mod assets;
 pub mod auth;
 pub mod chrome;
+pub mod compose;
 pub mod confirm;
 pub mod folders;
 pub mod form;
@@ -12,6 +13,7 @@ pub mod guard;
 pub mod mailbox;
 pub mod message;
 pub mod parts;
+pub mod settings;
 
 use askama::Template;
 use axum::Router;
@@ -33,6 +35,8 @@ pub const FORM_LIMIT: usize = 64 * 1024;
 
 pub fn router(state: AppState) -> Router {
     Router::new()
+        .merge(compose::router(&state.config))
+        .merge(settings::router())
         .merge(auth::router())
         .merge(actions::router())
         .merge(folders::router())

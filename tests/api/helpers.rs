@@ -32,6 +32,10 @@ pub enum User {
     Legacy,
     /// Conversations with References, In-Reply-To or only a shared subject (seed THREADS).
     Threads,
+    /// 120 messages; writes mail (compose tests), to Carol among others.
+    Bob,
+    /// 120 messages; receives what Bob's compose tests send.
+    Carol,
 }
 
 impl User {
@@ -44,6 +48,8 @@ impl User {
             User::Heavy(n) => format!("heavy{n:02}@posta.test"),
             User::Legacy => "legacy@posta.test".into(),
             User::Threads => "threads@posta.test".into(),
+            User::Bob => "bob@posta.test".into(),
+            User::Carol => "carol@posta.test".into(),
         }
     }
 
@@ -56,6 +62,8 @@ impl User {
             User::Heavy(n) => format!("pass-heavy{n:02}"),
             User::Legacy => "legacy-pass".into(),
             User::Threads => "threads-pass".into(),
+            User::Bob => "bob-pass".into(),
+            User::Carol => "carol-pass".into(),
         }
     }
 }
@@ -85,6 +93,16 @@ impl Stack {
 
     pub fn imap_starttls(&self) -> Upstream {
         Upstream::parse(self.get("POSTA_TEST_IMAP"), Protocol::Imap).unwrap()
+    }
+
+    /// Postfix submission with STARTTLS (587-style).
+    pub fn smtp_starttls(&self) -> Upstream {
+        Upstream::parse(self.get("POSTA_TEST_SMTP"), Protocol::Smtp).unwrap()
+    }
+
+    /// Postfix submission with implicit TLS (465-style).
+    pub fn smtps(&self) -> Upstream {
+        Upstream::parse(self.get("POSTA_TEST_SMTPS"), Protocol::Smtp).unwrap()
     }
 
     pub fn ca(&self) -> PathBuf {
@@ -183,6 +201,7 @@ pub fn test_config() -> Config {
     let mut config = Config::defaults();
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.imap = Some(stack.imaps());
+    config.smtp = Some(stack.smtp_starttls());
     config.tls_ca = Some(stack.ca());
     config
 }
@@ -324,6 +343,35 @@ impl TestApp {
             self.client
                 .post(format!("{}{path}", self.address))
                 .form(form)
+                .send()
+                .await
+                .unwrap(),
+        )
+        .await
+    }
+
+    /// Posts a multipart form: text fields, then files as (field, file name, type, bytes).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> Page {
+        let mut form = reqwest::multipart::Form::new();
+        for (name, value) in fields {
+            form = form.text(name.to_string(), value.to_string());
+        }
+        for (name, file_name, mime, bytes) in files {
+            let part = reqwest::multipart::Part::bytes(bytes.to_vec())
+                .file_name(file_name.to_string())
+                .mime_str(mime)
+                .unwrap();
+            form = form.part(name.to_string(), part);
+        }
+        read(
+            self.client
+                .post(format!("{}{path}", self.address))
+                .multipart(form)
                 .send()
                 .await
                 .unwrap(),

@@ -44,17 +44,21 @@ pub async fn search(imap: &mut Direct, mailbox: &str, criteria: &str) -> Vec<u32
     uids
 }
 
-/// Flags of `uid` in `mailbox` (selected read-only).
-pub async fn flags(imap: &mut Direct, mailbox: &str, uid: u32) -> Vec<String> {
+/// `UID FETCH uid items` in `mailbox`, selected read-only.
+async fn fetch(imap: &mut Direct, mailbox: &str, uid: u32, items: &str) -> Vec<Fetch> {
     imap.examine(mailbox).await.unwrap();
-    let fetches: Vec<Fetch> = imap
-        .uid_fetch(uid.to_string(), "(UID FLAGS)")
+    imap.uid_fetch(uid.to_string(), items)
         .await
         .unwrap()
         .try_collect()
         .await
-        .unwrap();
-    fetches
+        .unwrap()
+}
+
+/// Flags of `uid` in `mailbox` (selected read-only).
+pub async fn flags(imap: &mut Direct, mailbox: &str, uid: u32) -> Vec<String> {
+    fetch(imap, mailbox, uid, "(UID FLAGS)")
+        .await
         .iter()
         .flat_map(|f| f.flags())
         .map(|f| match f {
@@ -118,6 +122,17 @@ pub async fn store(imap: &mut Direct, mailbox: &str, uids: &str, change: &str) {
 /// Appends a message as another client (or a delivery) would.
 pub async fn append(imap: &mut Direct, mailbox: &str, message: &[u8]) {
     imap.append(mailbox, None, None, message).await.unwrap();
+}
+
+/// The whole raw message `uid` of `mailbox`.
+pub async fn raw(imap: &mut Direct, mailbox: &str, uid: u32) -> Vec<u8> {
+    fetch(imap, mailbox, uid, "(UID BODY.PEEK[])")
+        .await
+        .iter()
+        .find(|f| f.uid == Some(uid))
+        .and_then(|f| f.body())
+        .unwrap_or_default()
+        .to_vec()
 }
 
 /// Every mailbox the server lists, by wire name (modified UTF-7), as the server spells it.

@@ -2,11 +2,13 @@
 //! Chromium) against the real Dovecot + Postfix stack that `scripts/mailstack` runs on
 //! loopback. Each test signs in as its own seeded user so tests can run in parallel.
 //!
-//! Users: alice (10,000-message INBOX, read-only use), user01…user16 (120-message INBOX).
+//! Users: alice (10,000-message INBOX, read-only use), user01…user16 (120-message INBOX),
+//! bob and carol (120 each; bob writes mail, carol receives it).
 //! Tests that change state (flags, logins counted) take a userNN of their own; the table
 //! of who uses whom lives in `helpers::User`.
 
 mod browser;
+mod compose;
 mod connection;
 mod folder_admin;
 mod folders;

@@ -1,0 +1,249 @@
+//! Writing mail: `GET /compose` (`?reply=`, `?reply_all=`, `?forward=` with `{mailbox}/{uid}`,
+//! `&attach=1` to forward as an attachment, `?draft={uid}` to resume a draft) shows the form;
+//! `POST /compose` (multipart: `csrf compose to cc bcc subject body keep… attachment… action`)
+//! sends it (`action=send`) or saves it in Drafts (`action=draft`). A refused send or an
+//! over-large upload shows the form again with everything in it and says why.
+
+mod page;
+mod sending;
+mod sources;
+
+use axum::Router;
+use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use axum::routing::get;
+use serde::Deserialize;
+
+use crate::app::AppState;
+use crate::composing::{Composition, Fields};
+use crate::config::Config;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::message::compose::build::Upload;
+use crate::session::CurrentUser;
+use page::{Problem, show};
+
+pub fn router(config: &Config) -> Router<AppState> {
+    // Room for the attachments, their multipart framing and the text; past that the upload is
+    // cut off. Between the limit and this, the form comes back with a clear message.
+    let body_limit = usize::try_from(config.max_attachment_size)
+        .unwrap_or(usize::MAX)
+        .saturating_mul(2)
+        .saturating_add(4 << 20);
+    Router::new()
+        .route("/compose", get(show_compose).post(submit_compose))
+        .layer(DefaultBodyLimit::max(body_limit))
+}
+
+#[derive(Deserialize, Default)]
+struct ComposeQuery {
+    reply: Option<String>,
+    reply_all: Option<String>,
+    forward: Option<String>,
+    /// `1`: forward the original as a `message/rfc822` attachment.
+    attach: Option<String>,
+    draft: Option<u32>,
+    /// An address to write to (from a `mailto:`-like link).
+    to: Option<String>,
+}
+
+async fn show_compose(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    Query(query): Query<ComposeQuery>,
+) -> Result<Response, AppError> {
+    let t = lang.strings();
+    let limit = state.config.max_attachment_size;
+    if let Some(uid) = query.draft {
+        if let Some(id) = user.mail.compositions.by_draft(uid) {
+            return show(&user, lang, limit, &id, Problem::None, StatusCode::OK).await;
+        }
+        let composition = sources::draft(&user, uid, limit).await?;
+        let id = user.mail.compositions.start(composition);
+        return show(&user, lang, limit, &id, Problem::None, StatusCode::OK).await;
+    }
+    let identity = user.session.identity().await;
+    let composition = if let Some(spec) = query.reply.as_deref() {
+        sources::reply(&user, t, &identity, spec, false).await?
+    } else if let Some(spec) = query.reply_all.as_deref() {
+        sources::reply(&user, t, &identity, spec, true).await?
+    } else if let Some(spec) = query.forward.as_deref() {
+        let attached = query.attach.as_deref() == Some("1");
+        sources::forward(&user, t, &identity, spec, attached, limit).await?
+    } else {
+        Composition {
+            fields: Fields {
+                to: query
+                    .to
+                    .as_deref()
+                    .map(crate::message::compose::build::one_line)
+                    .unwrap_or_default(),
+                body: sources::signature_block(&identity),
+                ..Fields::default()
+            },
+            ..Composition::default()
+        }
+    };
+    let id = user.mail.compositions.start(composition);
+    show(&user, lang, limit, &id, Problem::None, StatusCode::OK).await
+}
+
+/// The posted form.
+#[derive(Default)]
+struct Posted {
+    csrf: String,
+    compose: String,
+    fields: Fields,
+    action: String,
+    /// Attachments already held that stay (their ids).
+    keep: Vec<u32>,
+    uploads: Vec<Upload>,
+    /// New files went over the limit; they were read and dropped.
+    too_large: bool,
+}
+
+/// Reads the multipart form, holding at most `limit` bytes of new files in memory.
+async fn read_form(mut multipart: Multipart, limit: u64) -> Result<Posted, Posted> {
+    let mut posted = Posted::default();
+    let mut held = 0u64;
+    loop {
+        let mut field = match multipart.next_field().await {
+            Ok(Some(field)) => field,
+            Ok(None) => return Ok(posted),
+            // Cut off (past the body limit) or malformed: keep what was read.
+            Err(e) => {
+                tracing::info!(error = %e, "compose form cut short");
+                posted.too_large = true;
+                return Err(posted);
+            }
+        };
+        let name = field.name().unwrap_or_default().to_owned();
+        if name == "attachment" {
+            let file_name = field.file_name().unwrap_or_default().to_owned();
+            let mime = field
+                .content_type()
+                .unwrap_or("application/octet-stream")
+                .to_owned();
+            let mut bytes = Vec::new();
+            let mut over = posted.too_large;
+            loop {
+                match field.chunk().await {
+                    Ok(Some(chunk)) => {
+                        held += chunk.len() as u64;
+                        if held > limit {
+                            over = true;
+                            bytes = Vec::new();
+                        }
+                        if !over {
+                            bytes.extend_from_slice(&chunk);
+                        }
+                    }
+                    Ok(None) => break,
+                    Err(e) => {
+                        tracing::info!(error = %e, "compose upload cut short");
+                        posted.too_large = true;
+                        return Err(posted);
+                    }
+                }
+            }
+            posted.too_large |= over;
+            // A file input left empty still sends a part, without name or bytes.
+            let nothing_chosen = file_name.is_empty() && bytes.is_empty();
+            if !over && !nothing_chosen {
+                posted.uploads.push(Upload {
+                    name: if file_name.is_empty() {
+                        "attachment".into()
+                    } else {
+                        file_name
+                    },
+                    mime,
+                    bytes: bytes.into(),
+                });
+            }
+            continue;
+        }
+        let value = match field.text().await {
+            Ok(v) => v,
+            Err(_) => return Err(posted),
+        };
+        match name.as_str() {
+            "csrf" => posted.csrf = value,
+            "compose" => posted.compose = value,
+            "to" => posted.fields.to = value,
+            "cc" => posted.fields.cc = value,
+            "bcc" => posted.fields.bcc = value,
+            "subject" => posted.fields.subject = value,
+            "body" => posted.fields.body = value,
+            "action" => posted.action = value,
+            "keep" => posted.keep.extend(value.parse::<u32>().ok()),
+            _ => {}
+        }
+    }
+}
+
+async fn submit_compose(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    lang: Lang,
+    multipart: Multipart,
+) -> Result<Response, AppError> {
+    let limit = state.config.max_attachment_size;
+    let (posted, cut_short) = match read_form(multipart, limit).await {
+        Ok(posted) => (posted, false),
+        Err(posted) => (posted, true),
+    };
+    user.check_csrf(&posted.csrf)?;
+    let store = &user.mail.compositions;
+    let (id, mut composition) = match store.get(&posted.compose) {
+        Some(c) => (posted.compose.clone(), c),
+        // Forgotten (many tabs, or Posta restarted): what was posted is all there is.
+        None => (store.start(Composition::default()), Composition::default()),
+    };
+    if !cut_short {
+        composition.fields = posted.fields.clone();
+        composition
+            .attachments
+            .retain(|(aid, _)| posted.keep.contains(aid));
+    } else if !posted.fields.body.is_empty() || !posted.fields.to.is_empty() {
+        composition.fields = posted.fields.clone();
+    }
+    let mut too_large = posted.too_large;
+    for upload in posted.uploads {
+        if composition.attached_size() + upload.bytes.len() as u64 > limit {
+            too_large = true;
+        } else {
+            composition.attach(upload);
+        }
+    }
+    store.put(&id, composition);
+    if too_large {
+        let problem = Problem::TooLarge(limit);
+        return show(
+            &user,
+            lang,
+            limit,
+            &id,
+            problem,
+            StatusCode::PAYLOAD_TOO_LARGE,
+        )
+        .await;
+    }
+    match posted.action.as_str() {
+        "draft" => sending::save_draft(&user, lang, limit, &id).await,
+        "send" => sending::send(&state, &user, lang, &id).await,
+        _ => Err(AppError::BadRequest("unknown compose action".into())),
+    }
+}
+
+/// Where to go after sending: the message answered, else the Inbox.
+fn after_sending(origin: Option<&crate::composing::Origin>) -> Response {
+    let href = match origin
+        .and_then(|o| crate::imap::MailboxName::parse(&o.mailbox).map(|n| (n, o.uid)))
+    {
+        Some((name, uid)) => format!("{}/{uid}", name.url()),
+        None => "/mail/INBOX".to_owned(),
+    };
+    Redirect::to(&href).into_response()
+}

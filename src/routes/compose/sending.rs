@@ -1,0 +1,292 @@
+//! What the compose form's two buttons do. *Send*: check the addresses, build the message,
+//! submit it over SMTP, then file a copy in Sent (unless the provider does), mark the
+//! original \Answered or $Forwarded and remove the draft it came from. *Save draft*: APPEND
+//! to Drafts with \Draft \Seen, replacing the previous version. Nothing is lost on failure:
+//! the form comes back from the composition, which still holds everything.
+
+use std::time::SystemTime;
+
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Redirect, Response};
+use lettre::message::Mailbox;
+
+use super::page::{FieldProblems, Problem, show};
+use super::sources::{FIELD_HEADERS, ORIGIN_HEADER};
+use crate::app::AppState;
+use crate::composing::{Answering, Composition, Fields};
+use crate::discovery::saves_sent_itself;
+use crate::error::AppError;
+use crate::i18n::Lang;
+use crate::imap::actions::{self, UidSet};
+use crate::imap::folders::Role;
+use crate::imap::{MailboxName, writing};
+use crate::message::compose::addresses::{parse_address, parse_list};
+use crate::message::compose::build::{Built, Outgoing, build, new_message_id};
+use crate::routes::actions::role_folder;
+use crate::routes::chrome::folder_list;
+use crate::session::CurrentUser;
+use crate::smtp::{SendError, Submission};
+
+/// From: the signed-in address, with the name set for this session.
+async fn sender(user: &CurrentUser) -> Result<Mailbox, AppError> {
+    let identity = user.session.identity().await;
+    let address = parse_address(user.mail.account().email.as_str()).ok_or_else(|| {
+        AppError::Internal(anyhow::anyhow!(
+            "the signed-in address is not one lettre takes"
+        ))
+    })?;
+    let name = crate::message::compose::build::one_line(&identity.display_name);
+    Ok(Mailbox::new((!name.is_empty()).then_some(name), address))
+}
+
+fn field<'a>(fields: &'a Fields, name: &str) -> &'a str {
+    match name {
+        "to" => &fields.to,
+        "cc" => &fields.cc,
+        _ => &fields.bcc,
+    }
+}
+
+fn outgoing(from: Mailbox, composition: &Composition) -> Outgoing {
+    Outgoing {
+        from,
+        to: Vec::new(),
+        cc: Vec::new(),
+        bcc: Vec::new(),
+        subject: composition.fields.subject.clone(),
+        body: composition.fields.body.clone(),
+        in_reply_to: composition.in_reply_to.clone(),
+        references: composition.references.clone(),
+        attachments: composition.uploads(),
+        draft_headers: Vec::new(),
+    }
+}
+
+fn built(user: &CurrentUser, outgoing: &Outgoing) -> Result<Built, AppError> {
+    let id = new_message_id(user.mail.account().email.domain());
+    build(outgoing, &id, SystemTime::now()).map_err(AppError::Internal)
+}
+
+/// The wire name of the folder for `role`, created if the account has none.
+async fn folder_for(user: &CurrentUser, lang: Lang, role: Role) -> Result<String, AppError> {
+    let folders = folder_list(user).await?;
+    Ok(role_folder(user, &folders, role, lang.strings())
+        .await?
+        .wire)
+}
+
+/// Removes draft `uid` from Drafts, if it is still there; a failure only leaves it behind.
+async fn remove_draft(user: &CurrentUser, drafts: &str, uid: u32) {
+    let result = user
+        .mail
+        .run(|imap| {
+            let drafts = drafts.to_owned();
+            Box::pin(async move {
+                Ok(actions::delete_forever(imap, &drafts, None, &UidSet::single(uid)).await)
+            })
+        })
+        .await;
+    if !matches!(result, Ok(Ok(()))) {
+        tracing::warn!(uid, "could not remove the previous version of a draft");
+    }
+}
+
+/// *Save draft*: the composition as it is, addresses that do not parse kept as typed.
+pub async fn save_draft(
+    user: &CurrentUser,
+    lang: Lang,
+    limit: u64,
+    id: &str,
+) -> Result<Response, AppError> {
+    let store = &user.mail.compositions;
+    let mut composition = store.get(id).unwrap_or_default();
+    let mut outgoing = outgoing(sender(user).await?, &composition);
+    for (name, header) in FIELD_HEADERS {
+        let text = field(&composition.fields, name);
+        match parse_list(text) {
+            Ok(list) => match name {
+                "to" => outgoing.to = list,
+                "cc" => outgoing.cc = list,
+                _ => outgoing.bcc = list,
+            },
+            Err(_) => outgoing.draft_headers.push((header, text.to_owned())),
+        }
+    }
+    if let Some(origin) = &composition.origin {
+        outgoing
+            .draft_headers
+            .push((ORIGIN_HEADER, origin.to_header()));
+    }
+    let built = built(user, &outgoing)?;
+    let drafts = folder_for(user, lang, Role::Drafts).await?;
+    let appended = user
+        .mail
+        .run(|imap| {
+            let (drafts, copy, message_id) =
+                (drafts.clone(), built.copy.clone(), built.message_id.clone());
+            Box::pin(async move {
+                writing::append(imap, &drafts, "(\\Draft \\Seen)", &copy, &message_id).await
+            })
+        })
+        .await;
+    let uid = match appended {
+        Ok(uid) => uid,
+        Err(e) => {
+            tracing::warn!(error = %e, "saving a draft");
+            return show(
+                user,
+                lang,
+                limit,
+                id,
+                Problem::DraftFailed,
+                StatusCode::BAD_GATEWAY,
+            )
+            .await;
+        }
+    };
+    if let Some(old) = composition.draft_uid {
+        remove_draft(user, &drafts, old).await;
+    }
+    user.mail.invalidate_folders();
+    composition.draft_uid = uid;
+    store.put(id, composition);
+    user.session
+        .set_notice(lang.strings().compose.draft_saved)
+        .await?;
+    match uid {
+        Some(uid) => Ok(Redirect::to(&format!("/compose?draft={uid}")).into_response()),
+        // Saved, but the server would not say where: the form stays as it is.
+        None => show(user, lang, limit, id, Problem::None, StatusCode::OK).await,
+    }
+}
+
+/// *Send*.
+pub async fn send(
+    state: &AppState,
+    user: &CurrentUser,
+    lang: Lang,
+    id: &str,
+) -> Result<Response, AppError> {
+    let limit = state.config.max_attachment_size;
+    let store = &user.mail.compositions;
+    let composition = store.get(id).unwrap_or_default();
+    let mut problems = FieldProblems::default();
+    let mut outgoing = outgoing(sender(user).await?, &composition);
+    let fields = &composition.fields;
+    match parse_list(&fields.to) {
+        Ok(list) => outgoing.to = list,
+        Err(e) => problems.to = Some(e),
+    }
+    match parse_list(&fields.cc) {
+        Ok(list) => outgoing.cc = list,
+        Err(e) => problems.cc = Some(e),
+    }
+    match parse_list(&fields.bcc) {
+        Ok(list) => outgoing.bcc = list,
+        Err(e) => problems.bcc = Some(e),
+    }
+    problems.no_recipients = !problems.any()
+        && outgoing.to.is_empty()
+        && outgoing.cc.is_empty()
+        && outgoing.bcc.is_empty();
+    if problems.any() {
+        let problem = Problem::Fields(problems);
+        return show(user, lang, limit, id, problem, StatusCode::BAD_REQUEST).await;
+    }
+    let built = built(user, &outgoing)?;
+    let account = user.mail.account();
+    let outcome = match (&account.smtp, &built.envelope) {
+        (Some(server), Some(envelope)) => {
+            let submission = Submission {
+                server,
+                refuse_private: user.mail.connector().refuse_private,
+                login: &account.login,
+                password: account.password.expose(),
+            };
+            state.smtp.submit(&submission, envelope, &built.wire).await
+        }
+        _ => Err(SendError::NoServer),
+    };
+    if let Err(error) = outcome {
+        tracing::info!(user = %account.email, error = %error, "SMTP refused a message");
+        let status = match error {
+            SendError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        return show(user, lang, limit, id, Problem::Send(error), status).await;
+    }
+    tracing::info!(user = %account.email, "message sent");
+    let c = lang.strings().compose;
+    let mut notice = c.sent;
+    if !saves_sent_itself(&account.imap.host) && !file_in_sent(user, lang, &built).await {
+        notice = c.sent_not_saved;
+    }
+    if let Some(origin) = &composition.origin {
+        mark_original(user, origin).await;
+    }
+    if let Some(old) = composition.draft_uid {
+        match folder_list(user)
+            .await?
+            .by_role(Role::Drafts)
+            .and_then(|f| MailboxName::parse(&f.name))
+        {
+            Some(drafts) => remove_draft(user, &drafts.wire(), old).await,
+            None => tracing::warn!("the draft just sent has no Drafts folder to leave"),
+        }
+    }
+    store.finish(id);
+    user.mail.invalidate_folders();
+    user.session.set_notice(notice).await?;
+    Ok(super::after_sending(composition.origin.as_ref()))
+}
+
+/// APPENDs the sent copy (with Bcc) to Sent, read; says whether it worked.
+async fn file_in_sent(user: &CurrentUser, lang: Lang, built: &Built) -> bool {
+    let sent = match folder_for(user, lang, Role::Sent).await {
+        Ok(sent) => sent,
+        Err(e) => {
+            tracing::warn!(error = %e, "finding or creating the Sent folder");
+            return false;
+        }
+    };
+    let result = user
+        .mail
+        .run(|imap| {
+            let (sent, copy, message_id) =
+                (sent.clone(), built.copy.clone(), built.message_id.clone());
+            Box::pin(
+                async move { writing::append(imap, &sent, "(\\Seen)", &copy, &message_id).await },
+            )
+        })
+        .await;
+    match result {
+        Ok(_) => true,
+        Err(e) => {
+            tracing::warn!(error = %e, "filing the sent message");
+            false
+        }
+    }
+}
+
+/// \Answered for a reply, $Forwarded for a forward; only while the UID still names it.
+async fn mark_original(user: &CurrentUser, origin: &crate::composing::Origin) {
+    let Some(name) = MailboxName::parse(&origin.mailbox) else {
+        return;
+    };
+    let flag = match origin.kind {
+        Answering::Reply => "\\Answered",
+        Answering::Forward => "$Forwarded",
+    };
+    let wire = name.wire();
+    let (validity, uid) = (origin.validity, origin.uid);
+    let result = user
+        .mail
+        .run(|imap| {
+            let wire = wire.clone();
+            Box::pin(async move { writing::mark(imap, &wire, validity, uid, flag).await })
+        })
+        .await;
+    if let Err(e) = result {
+        tracing::warn!(error = %e, "marking the original");
+    }
+}

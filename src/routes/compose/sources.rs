@@ -1,0 +1,366 @@
+//! Where a composition starts: a reply or reply-all (recipients, `Re:` subject, quoted text,
+//! threading headers), a forward (inline with the original's files, or the original itself
+//! attached), or a saved draft (fields, files, threading and original restored).
+
+use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
+
+use crate::composing::{Answering, Composition, Fields, Origin};
+use crate::error::AppError;
+use crate::i18n::Strings;
+use crate::imap::MailboxName;
+use crate::imap::folders::Role;
+use crate::imap::reading::Opened;
+use crate::imap::writing::{self, Whole};
+use crate::message::compose::addresses::format_list;
+use crate::message::compose::build::Upload;
+use crate::message::compose::html_text::html_to_text;
+use crate::message::compose::reply::{self, ForwardLabels};
+use crate::message::headers::{Person, decode_words, people};
+use crate::message::structure::{Block, Prefer, TextKind};
+use crate::message::{decode_text, plain_text};
+use crate::routes::chrome::{fail_in, folder_list};
+use crate::routes::message::{message_address, open_message};
+use crate::session::{CurrentUser, Identity};
+
+/// Headers a draft carries so Posta can resume it as it was.
+pub const ORIGIN_HEADER: &str = "X-Posta-Origin";
+/// An address field that did not parse when the draft was saved, kept as typed.
+pub const FIELD_HEADERS: [(&str, &str); 3] = [
+    ("to", "X-Posta-Field-To"),
+    ("cc", "X-Posta-Field-Cc"),
+    ("bcc", "X-Posta-Field-Bcc"),
+];
+
+/// A new message's body: empty, or the signature below its `-- ` line.
+pub fn signature_block(identity: &Identity) -> String {
+    let signature = identity.signature.trim_end();
+    if signature.is_empty() {
+        String::new()
+    } else {
+        format!("\n\n-- \n{signature}\n")
+    }
+}
+
+/// `{mailbox}/{uid}` (the mailbox may itself hold `/`).
+fn parse_spec(spec: &str) -> Result<(MailboxName, u32), AppError> {
+    let (mailbox, uid) = spec
+        .rsplit_once('/')
+        .ok_or_else(|| AppError::BadRequest("expected {mailbox}/{uid}".into()))?;
+    message_address(mailbox, uid)
+}
+
+/// Opens the original (marking it read, as reading it would) with its plain text preferred.
+async fn open(user: &CurrentUser, name: &MailboxName, uid: u32) -> Result<Opened, AppError> {
+    open_message(user, name, uid, Prefer::Plain).await
+}
+
+/// The text of the message itself (not of messages forwarded inside it): its plain text,
+/// format=flowed joined, or its HTML as text.
+fn text_of(opened: &Opened) -> String {
+    for block in &opened.view.blocks {
+        let Block::Text { path, kind } = block else {
+            continue;
+        };
+        let (Some(part), Some(raw)) = (opened.structure.find(path), opened.texts.get(path)) else {
+            continue;
+        };
+        return match kind {
+            TextKind::Html => html_to_text(&decode_text(part, &raw.bytes)),
+            TextKind::Plain => plain_text(part, &raw.bytes),
+        };
+    }
+    String::new()
+}
+
+/// A reply (`all`: to everyone but oneself) to the message `spec` names.
+pub async fn reply(
+    user: &CurrentUser,
+    t: &'static Strings,
+    identity: &Identity,
+    spec: &str,
+    all: bool,
+) -> Result<Composition, AppError> {
+    let (name, uid) = parse_spec(spec)?;
+    let opened = open(user, &name, uid).await?;
+    let original = crate::message::compose::original(&opened.header, text_of(&opened));
+    let (to, cc) = reply::recipients(&original, all, &user.who.email);
+    let mut body = String::from("\n\n");
+    let signature = signature_block(identity);
+    if !signature.is_empty() {
+        body.push_str(signature.trim_start_matches('\n'));
+        body.push('\n');
+    }
+    body.push_str(&reply::attribution(&original, t.compose.attribution));
+    body.push('\n');
+    body.push_str(&reply::quote(&original.text));
+    Ok(Composition {
+        fields: Fields {
+            to: format_list(&to),
+            cc: format_list(&cc),
+            bcc: String::new(),
+            subject: reply::reply_subject(&original.subject),
+            body,
+        },
+        in_reply_to: original.message_id.as_deref().and_then(reply::message_id),
+        references: reply::references(&original),
+        origin: Some(Origin {
+            kind: Answering::Reply,
+            mailbox: name.as_str().to_owned(),
+            uid,
+            validity: opened.key.1,
+        }),
+        ..Composition::default()
+    })
+}
+
+/// A forward of the message `spec` names: inline (its text quoted below a header block, its
+/// files attached while they fit under `limit`), or the original attached whole.
+pub async fn forward(
+    user: &CurrentUser,
+    t: &'static Strings,
+    identity: &Identity,
+    spec: &str,
+    attached: bool,
+    limit: u64,
+) -> Result<Composition, AppError> {
+    let (name, uid) = parse_spec(spec)?;
+    let opened = open(user, &name, uid).await?;
+    let original = crate::message::compose::original(&opened.header, text_of(&opened));
+    let mut composition = Composition {
+        origin: Some(Origin {
+            kind: Answering::Forward,
+            mailbox: name.as_str().to_owned(),
+            uid,
+            validity: opened.key.1,
+        }),
+        ..Composition::default()
+    };
+    let mut body = signature_block(identity);
+    if attached {
+        let wire = name.wire();
+        let whole = user
+            .mail
+            .run(|imap| {
+                let wire = wire.clone();
+                Box::pin(async move { writing::whole_message(imap, &wire, uid, limit).await })
+            })
+            .await
+            .map_err(|e| fail_in(user, &name, e))?;
+        if let Whole::Raw(bytes) = whole {
+            let subject = reply::base_subject(&original.subject).trim();
+            let stem = if subject.is_empty() {
+                "message"
+            } else {
+                subject
+            };
+            composition.attach(Upload {
+                name: format!("{stem}.eml"),
+                mime: "message/rfc822".into(),
+                bytes: bytes.into(),
+            });
+        }
+    } else {
+        let c = t.compose;
+        let labels = ForwardLabels {
+            title: c.forwarded_title,
+            subject: t.subject,
+            date: t.date,
+            from: t.from,
+            to: t.to,
+            cc: t.cc,
+        };
+        body = format!(
+            "\n\n{}{}",
+            body.trim_start_matches('\n'),
+            reply::forward_block(&original, &labels)
+        );
+        attach_files(user, &name, &opened, limit, &mut composition).await?;
+    }
+    composition.fields = Fields {
+        subject: reply::forward_subject(&original.subject),
+        body,
+        ..Fields::default()
+    };
+    Ok(composition)
+}
+
+/// The original's own files, fetched decoded, while they fit under `limit` together.
+async fn attach_files(
+    user: &CurrentUser,
+    name: &MailboxName,
+    opened: &Opened,
+    limit: u64,
+    composition: &mut Composition,
+) -> Result<(), AppError> {
+    for attachment in opened.view.attachments.iter().filter(|a| !a.signature) {
+        let Some(part) = opened.structure.find(&attachment.path).cloned() else {
+            continue;
+        };
+        if composition.attached_size() + part.decoded_size() > limit {
+            continue;
+        }
+        let key = opened.key.clone();
+        let bytes = user
+            .mail
+            .run(|imap| {
+                let (key, part) = (key.clone(), part.clone());
+                Box::pin(async move { writing::part_bytes(imap, &key, &part).await })
+            })
+            .await
+            .map_err(|e| fail_in(user, name, e))?;
+        if let Some(bytes) = bytes
+            && composition.attached_size() + bytes.len() as u64 <= limit
+        {
+            composition.attach(Upload {
+                name: attachment.name.clone(),
+                mime: attachment.mime.clone(),
+                bytes: bytes.into(),
+            });
+        }
+    }
+    Ok(())
+}
+
+/// The draft with UID `uid` in the Drafts folder, as a composition that replaces it when
+/// saved again and removes it when sent.
+pub async fn draft(user: &CurrentUser, uid: u32, limit: u64) -> Result<Composition, AppError> {
+    let folders = folder_list(user).await?;
+    let drafts = folders
+        .by_role(Role::Drafts)
+        .and_then(|f| MailboxName::parse(&f.name))
+        .ok_or(AppError::MessageNotFound)?;
+    let wire = drafts.wire();
+    // Text, headers and base64 take more room than the files alone.
+    let room = limit.saturating_mul(2).saturating_add(1 << 20);
+    let whole = user
+        .mail
+        .run(|imap| {
+            let wire = wire.clone();
+            Box::pin(async move { writing::whole_message(imap, &wire, uid, room).await })
+        })
+        .await
+        .map_err(|e| fail_in(user, &drafts, e))?;
+    let raw = match whole {
+        Whole::Raw(raw) => raw,
+        Whole::Missing | Whole::TooLarge(_) => return Err(AppError::MessageNotFound),
+    };
+    let mut composition = from_draft(&raw);
+    composition.draft_uid = Some(uid);
+    Ok(composition)
+}
+
+/// A composition from a draft's bytes.
+pub fn from_draft(raw: &[u8]) -> Composition {
+    let Some(message) = MessageParser::default().parse(raw) else {
+        return Composition::default();
+    };
+    let field = |name: &str, parsed: Vec<Person>| -> String {
+        let kept = FIELD_HEADERS
+            .iter()
+            .find(|(n, _)| *n == name)
+            .and_then(|(_, header)| message.header_raw(*header))
+            .map(|raw| decode_words(raw.trim().as_bytes()));
+        kept.unwrap_or_else(|| format_list(&parsed))
+    };
+    let ids = |value: &HeaderValue<'_>| -> Vec<String> {
+        match value {
+            HeaderValue::Text(id) => vec![format!("<{id}>")],
+            HeaderValue::TextList(ids) => ids.iter().map(|id| format!("<{id}>")).collect(),
+            _ => Vec::new(),
+        }
+    };
+    let mut composition = Composition {
+        fields: Fields {
+            to: field("to", people(message.to())),
+            cc: field("cc", people(message.cc())),
+            bcc: field("bcc", people(message.bcc())),
+            subject: message.subject().unwrap_or_default().to_owned(),
+            body: message
+                .body_text(0)
+                .map(|b| b.replace("\r\n", "\n"))
+                .unwrap_or_default(),
+        },
+        in_reply_to: ids(message.in_reply_to())
+            .first()
+            .and_then(|id| reply::message_id(id)),
+        references: ids(message.references())
+            .iter()
+            .filter_map(|id| reply::message_id(id))
+            .collect(),
+        origin: message
+            .header_raw(ORIGIN_HEADER)
+            .and_then(Origin::from_header),
+        ..Composition::default()
+    };
+    for part in message.attachments() {
+        let mime = part
+            .content_type()
+            .map(|ct| match ct.subtype() {
+                Some(sub) => format!("{}/{sub}", ct.ctype()),
+                None => ct.ctype().to_owned(),
+            })
+            .unwrap_or_else(|| "application/octet-stream".into())
+            .to_ascii_lowercase();
+        let bytes = match part.message() {
+            Some(inner) => inner.raw_message().to_vec(),
+            None => part.contents().to_vec(),
+        };
+        composition.attach(Upload {
+            name: part.attachment_name().unwrap_or("attachment").to_owned(),
+            mime,
+            bytes: bytes.into(),
+        });
+    }
+    composition
+}
+
+#[cfg(test)]
+mod tests {
+    use std::time::SystemTime;
+
+    use super::*;
+    use crate::message::compose::addresses::parse_list;
+    use crate::message::compose::build::{Outgoing, build};
+
+    #[test]
+    fn a_saved_draft_resumes_as_it_was() {
+        let origin = Origin {
+            kind: Answering::Reply,
+            mailbox: "Работа".into(),
+            uid: 9,
+            validity: 3,
+        };
+        let outgoing = Outgoing {
+            from: "Me <me@posta.test>".parse().unwrap(),
+            to: parse_list("\"Doe, Jane\" <jane@x.org>").unwrap(),
+            cc: Vec::new(),
+            bcc: parse_list("hidden@x.org").unwrap(),
+            subject: "Re: План".into(),
+            body: "Черновик\n\n> old\n".into(),
+            in_reply_to: Some("<a@x>".into()),
+            references: vec!["<0@x>".into(), "<a@x>".into()],
+            attachments: vec![Upload {
+                name: "файл.bin".into(),
+                mime: "application/octet-stream".into(),
+                bytes: bytes::Bytes::from_static(b"\x00\x01\x02"),
+            }],
+            draft_headers: vec![
+                (ORIGIN_HEADER, origin.to_header()),
+                ("X-Posta-Field-Cc", "Пётр <not an address".into()),
+            ],
+        };
+        let built = build(&outgoing, "<d1@posta.test>", SystemTime::now()).unwrap();
+        let c = from_draft(&built.copy);
+        assert_eq!(c.fields.to, "\"Doe, Jane\" <jane@x.org>");
+        assert_eq!(c.fields.cc, "Пётр <not an address");
+        assert_eq!(c.fields.bcc, "hidden@x.org");
+        assert_eq!(c.fields.subject, "Re: План");
+        assert_eq!(c.fields.body, "Черновик\n\n> old\n");
+        assert_eq!(c.in_reply_to.as_deref(), Some("<a@x>"));
+        assert_eq!(c.references, vec!["<0@x>", "<a@x>"]);
+        assert_eq!(c.origin, Some(origin));
+        assert_eq!(c.attachments.len(), 1);
+        assert_eq!(c.attachments[0].1.name, "файл.bin");
+        assert_eq!(&c.attachments[0].1.bytes[..], b"\x00\x01\x02");
+    }
+}

@@ -1,0 +1,245 @@
+//! Sending mail: lettre over the account's SMTP submission server, implicit TLS (465) or
+//! STARTTLS (587), AUTH with the signed-in person's credentials. Every way a server can
+//! refuse becomes a [`SendError`] a person can act on, with the server's own words kept.
+
+use std::net::SocketAddr;
+use std::time::Duration;
+
+use lettre::address::Envelope;
+use lettre::transport::smtp::authentication::Credentials;
+use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
+use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+
+use crate::upstream::{Security, Upstream};
+
+/// How Posta reaches SMTP servers: the extra CA it trusts (`--tls-ca`, the same one IMAP
+/// trusts) and how long it waits.
+#[derive(Clone)]
+pub struct Smtp {
+    /// `--tls-ca` as PEM; lettre wants its own certificate type, built per connection.
+    pub extra_ca_pem: Option<Vec<u8>>,
+    /// A server that says nothing for this long is given up on (`--smtp-timeout`).
+    pub timeout: Duration,
+}
+
+/// One submission: who logs in where, and whether the address policy applies.
+pub struct Submission<'a> {
+    pub server: &'a Upstream,
+    /// Servers discovery found or a person typed may not be on private networks.
+    pub refuse_private: bool,
+    pub login: &'a str,
+    pub password: &'a str,
+}
+
+/// Why a message was not sent. The `String`s are the server's own reply, for the page.
+#[derive(Debug, thiserror::Error)]
+pub enum SendError {
+    /// The account has no SMTP server (none configured, none discovered).
+    #[error("no SMTP server is known for this account")]
+    NoServer,
+    /// AUTH refused: wrong password, an app password needed, sending switched off.
+    #[error("authentication refused: {0}")]
+    Auth(String),
+    /// A recipient (or the sender address) refused at RCPT / MAIL time.
+    #[error("address refused: {0}")]
+    Recipient(String),
+    /// The message is above the server's size limit.
+    #[error("message too large: {0}")]
+    TooLarge(String),
+    /// A permanent refusal for the content or the sender's reputation (anti-spam, policy).
+    #[error("refused: {0}")]
+    Refused(String),
+    /// A temporary refusal (4xx): greylisting, rate limits, a full mailbox.
+    #[error("temporarily refused: {0}")]
+    Later(String),
+    #[error("timed out")]
+    Timeout,
+    #[error("TLS failed: {0}")]
+    Tls(String),
+    #[error("could not connect: {0}")]
+    Unreachable(String),
+    /// The host resolves to an address this gateway may not connect to.
+    #[error("address refused by the upstream policy: {0}")]
+    PolicyRefused(String),
+}
+
+impl SendError {
+    /// The server's own words, when it said any.
+    pub fn server_text(&self) -> Option<&str> {
+        match self {
+            SendError::Auth(t)
+            | SendError::Recipient(t)
+            | SendError::TooLarge(t)
+            | SendError::Refused(t)
+            | SendError::Later(t) => Some(t.as_str()).filter(|t| !t.trim().is_empty()),
+            _ => None,
+        }
+    }
+}
+
+/// Large messages get this much more time per byte on top of the timeout, so a 25 MB upload
+/// on a modest link is not cut off while it is moving.
+const BYTES_PER_SECOND: u64 = 256 * 1024;
+
+impl Smtp {
+    /// Sends `message` (already formatted, CRLF line ends) to the envelope's recipients.
+    pub async fn submit(
+        &self,
+        how: &Submission<'_>,
+        envelope: &Envelope,
+        message: &[u8],
+    ) -> Result<(), SendError> {
+        let address = self.resolve(how).await?;
+        let mut tls_params = TlsParameters::builder(how.server.host.clone());
+        if let Some(pem) = &self.extra_ca_pem {
+            let ca = Certificate::from_pem(pem).map_err(|e| SendError::Tls(e.to_string()))?;
+            tls_params = tls_params.add_root_certificate(ca);
+        }
+        let tls_params = tls_params
+            .build_native()
+            .map_err(|e| SendError::Tls(e.to_string()))?;
+        let tls = match how.server.security {
+            Security::Tls => Tls::Wrapper(tls_params),
+            Security::StartTls => Tls::Required(tls_params),
+            Security::Insecure => Tls::None,
+        };
+        // Connect to the address that was resolved and checked, never re-resolving; the
+        // certificate is still checked against the server's name.
+        let transport =
+            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(address.ip().to_string())
+                .port(address.port())
+                .tls(tls)
+                .timeout(Some(self.timeout))
+                .credentials(Credentials::new(
+                    how.login.to_owned(),
+                    how.password.to_owned(),
+                ))
+                .build();
+        let allowance = Duration::from_secs(message.len() as u64 / BYTES_PER_SECOND);
+        match tokio::time::timeout(
+            self.timeout + allowance,
+            transport.send_raw(envelope, message),
+        )
+        .await
+        {
+            Err(_) => Err(SendError::Timeout),
+            Ok(Ok(_)) => Ok(()),
+            Ok(Err(e)) => Err(classify(&e)),
+        }
+    }
+
+    async fn resolve(&self, how: &Submission<'_>) -> Result<SocketAddr, SendError> {
+        let addrs: Vec<SocketAddr> = tokio::time::timeout(
+            self.timeout,
+            tokio::net::lookup_host(how.server.authority()),
+        )
+        .await
+        .map_err(|_| SendError::Timeout)?
+        .map_err(|e| SendError::Unreachable(format!("{}: {e}", how.server.host)))?
+        .collect();
+        if how.refuse_private {
+            let ips: Vec<_> = addrs.iter().map(|a| a.ip()).collect();
+            crate::discovery::check_host_allowed(&ips, false)
+                .map_err(|e| SendError::PolicyRefused(format!("{}: {e}", how.server.host)))?;
+        }
+        addrs
+            .into_iter()
+            .next()
+            .ok_or_else(|| SendError::Unreachable(format!("{}: no addresses", how.server.host)))
+    }
+}
+
+/// Sorts a lettre failure by what a person can do about it: the reply code first, then the
+/// enhanced status code (RFC 3463) the text starts with.
+fn classify(error: &lettre::transport::smtp::Error) -> SendError {
+    let text = std::error::Error::source(error)
+        .map(|s| s.to_string())
+        .unwrap_or_default();
+    if error.is_timeout() {
+        return SendError::Timeout;
+    }
+    if error.is_tls() {
+        return SendError::Tls(error.to_string());
+    }
+    let Some(code) = error.status() else {
+        // Mechanisms the server does not offer also land here, as a client error.
+        return if text.to_ascii_lowercase().contains("authentication") {
+            SendError::Auth(text)
+        } else {
+            SendError::Unreachable(error.to_string())
+        };
+    };
+    let code = code.to_string();
+    let enhanced = text.split_whitespace().next().unwrap_or("").to_owned();
+    classify_reply(&code, &enhanced, text)
+}
+
+/// The decision of [`classify`], on the reply code (`550`) and the enhanced code (`5.1.1`).
+fn classify_reply(code: &str, enhanced: &str, text: String) -> SendError {
+    let enhanced = enhanced.trim_end_matches(|c: char| !c.is_ascii_digit());
+    let auth = matches!(code, "530" | "534" | "535" | "538")
+        || matches!(enhanced, "5.7.8" | "5.7.9" | "5.7.11" | "5.7.0" if code.starts_with("53"));
+    if auth {
+        return SendError::Auth(text);
+    }
+    if code == "552" || enhanced == "5.3.4" || enhanced == "5.2.3" {
+        return SendError::TooLarge(text);
+    }
+    if code.starts_with('4') {
+        return SendError::Later(text);
+    }
+    if enhanced.starts_with("5.1.")
+        || matches!(code, "550" | "551" | "553") && !enhanced.starts_with("5.7.")
+    {
+        return SendError::Recipient(text);
+    }
+    SendError::Refused(text)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn kind(code: &str, text: &str) -> SendError {
+        let enhanced = text.split_whitespace().next().unwrap_or("");
+        classify_reply(code, enhanced, text.to_owned())
+    }
+
+    #[test]
+    fn replies_sort_into_what_a_person_can_do() {
+        assert!(matches!(
+            kind("535", "5.7.8 Error: authentication failed"),
+            SendError::Auth(_)
+        ));
+        assert!(matches!(
+            kind(
+                "550",
+                "5.1.1 <nobody@posta.test>: Recipient address rejected"
+            ),
+            SendError::Recipient(_)
+        ));
+        assert!(matches!(
+            kind("552", "5.3.4 Message size exceeds fixed limit"),
+            SendError::TooLarge(_)
+        ));
+        assert!(matches!(
+            kind("554", "5.7.1 Message rejected as spam"),
+            SendError::Refused(_)
+        ));
+        assert!(matches!(
+            kind("550", "5.7.1 Our system has detected an unusual rate"),
+            SendError::Refused(_)
+        ));
+        assert!(matches!(
+            kind("451", "4.7.1 Greylisted, try again later"),
+            SendError::Later(_)
+        ));
+    }
+
+    #[test]
+    fn the_servers_words_are_kept() {
+        let e = kind("550", "5.1.1 <x@y>: User unknown");
+        assert_eq!(e.server_text(), Some("5.1.1 <x@y>: User unknown"));
+        assert_eq!(SendError::Timeout.server_text(), None);
+    }
+}
