@@ -20,6 +20,10 @@ pub enum AppError {
     /// Malformed input that a person could not have produced through our forms.
     #[error("bad request: {0}")]
     BadRequest(String),
+    /// The folder was renumbered (UIDVALIDITY changed) since the page was made, so the
+    /// messages it showed cannot be named safely: nothing was done.
+    #[error("the folder changed since the page was shown")]
+    FolderChanged,
     /// A state-changing request without the right CSRF token.
     #[error("CSRF token missing or wrong")]
     Csrf,
@@ -43,6 +47,7 @@ pub enum ErrorKind {
     MailboxNotFound,
     MessageNotFound,
     BadRequest,
+    FolderChanged,
     Csrf,
     Upstream,
     Internal,
@@ -55,6 +60,7 @@ impl ErrorKind {
             ErrorKind::MailboxNotFound => t.err_mailbox_not_found,
             ErrorKind::MessageNotFound => t.err_message_not_found,
             ErrorKind::BadRequest => t.err_bad_request,
+            ErrorKind::FolderChanged => t.err_folder_changed,
             ErrorKind::Csrf => t.err_form_expired,
             ErrorKind::Upstream => t.err_upstream,
             ErrorKind::Internal => t.err_internal,
@@ -69,6 +75,7 @@ impl AppError {
             AppError::MailboxNotFound(_) => ErrorKind::MailboxNotFound,
             AppError::MessageNotFound => ErrorKind::MessageNotFound,
             AppError::BadRequest(_) => ErrorKind::BadRequest,
+            AppError::FolderChanged => ErrorKind::FolderChanged,
             AppError::Csrf => ErrorKind::Csrf,
             AppError::Upstream(_) => ErrorKind::Upstream,
             AppError::Internal(_) | AppError::SessionEnded => ErrorKind::Internal,
@@ -81,6 +88,7 @@ impl AppError {
                 StatusCode::NOT_FOUND
             }
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::FolderChanged => StatusCode::CONFLICT,
             AppError::Csrf => StatusCode::FORBIDDEN,
             AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,

@@ -151,6 +151,38 @@ pub struct Strings {
     pub login_protocol: &'static str,
     pub session_ended: &'static str,
     pub signed_out: &'static str,
+    pub err_folder_changed: &'static str,
+    pub notice_nothing_selected: &'static str,
+    /// "3 messages updated." (`None`: the whole folder.)
+    pub notice_flags: fn(Option<usize>) -> String,
+    pub notice_moved: fn(Option<usize>, &str) -> String,
+    pub notice_deleted_forever: fn(Option<usize>) -> String,
+    pub notice_emptied: fn(&str) -> String,
+    pub notice_already_there: fn(&str) -> String,
+    pub confirm_delete_forever: fn(Option<usize>) -> String,
+    pub confirm_empty: fn(&str) -> String,
+    pub delete_forever: &'static str,
+    pub empty_folder_button: &'static str,
+    pub cannot_be_undone: &'static str,
+    pub cancel: &'static str,
+    pub act_read: &'static str,
+    pub act_unread: &'static str,
+    pub act_flag: &'static str,
+    pub act_unflag: &'static str,
+    pub act_delete: &'static str,
+    pub act_move: &'static str,
+    pub act_move_to: &'static str,
+    pub act_spam: &'static str,
+    pub act_notspam: &'static str,
+    pub act_archive: &'static str,
+    pub empty_trash: &'static str,
+    pub empty_junk: &'static str,
+    pub select_message: &'static str,
+    pub select_page: &'static str,
+    /// "Select all 600 messages in this folder"
+    pub select_folder: fn(u32) -> String,
+    pub selected_folder: fn(u32) -> String,
+    pub actions_label: &'static str,
     /// Short month names, January first.
     pub months: [&'static str; 12],
 }
@@ -241,6 +273,36 @@ pub static EN: Strings = Strings {
     login_protocol: "The server at that address does not speak IMAP as expected.",
     session_ended: "Your session has ended. Please sign in again.",
     signed_out: "You have signed out. Nothing of your mail is kept on this computer.",
+    err_folder_changed: "The folder changed since this page was shown (another mail program renumbered it), so nothing was done. Please look at it again.",
+    notice_nothing_selected: "Select at least one message first.",
+    notice_flags: en_flags,
+    notice_moved: en_moved,
+    notice_deleted_forever: en_deleted_forever,
+    notice_emptied: |folder| format!("{folder} is empty now."),
+    notice_already_there: |folder| format!("Already in {folder}."),
+    confirm_delete_forever: en_confirm_delete,
+    confirm_empty: |folder| format!("Delete everything in {folder} for good?"),
+    delete_forever: "Delete for good",
+    empty_folder_button: "Empty it",
+    cannot_be_undone: "This cannot be undone.",
+    cancel: "Cancel",
+    act_read: "Mark read",
+    act_unread: "Mark unread",
+    act_flag: "Flag",
+    act_unflag: "Unflag",
+    act_delete: "Delete",
+    act_move: "Move",
+    act_move_to: "Move to…",
+    act_spam: "Spam",
+    act_notspam: "Not spam",
+    act_archive: "Archive",
+    empty_trash: "Empty Trash",
+    empty_junk: "Empty Spam",
+    select_message: "Select",
+    select_page: "Select all on this page",
+    select_folder: |n| format!("Select all {n} messages in this folder"),
+    selected_folder: |n| format!("All {n} messages in this folder are selected."),
+    actions_label: "Actions",
     months: [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ],
@@ -332,15 +394,156 @@ pub static RU: Strings = Strings {
     login_protocol: "Сервер по этому адресу отвечает не по протоколу IMAP.",
     session_ended: "Сеанс завершён. Войдите снова.",
     signed_out: "Вы вышли. На этом компьютере не осталось ничего из вашей почты.",
+    err_folder_changed: "Папка изменилась с тех пор, как страница была открыта (её перенумеровала другая почтовая программа), поэтому ничего не сделано. Откройте её заново.",
+    notice_nothing_selected: "Сначала выберите хотя бы одно письмо.",
+    notice_flags: ru_flags,
+    notice_moved: ru_moved,
+    notice_deleted_forever: ru_deleted_forever,
+    notice_emptied: |folder| format!("Папка «{folder}» очищена."),
+    notice_already_there: |folder| format!("Уже в папке «{folder}»."),
+    confirm_delete_forever: ru_confirm_delete,
+    confirm_empty: |folder| format!("Удалить всё из папки «{folder}» навсегда?"),
+    delete_forever: "Удалить навсегда",
+    empty_folder_button: "Очистить",
+    cannot_be_undone: "Это нельзя отменить.",
+    cancel: "Отмена",
+    act_read: "Прочитано",
+    act_unread: "Не прочитано",
+    act_flag: "Пометить",
+    act_unflag: "Снять пометку",
+    act_delete: "Удалить",
+    act_move: "Переместить",
+    act_move_to: "Переместить в…",
+    act_spam: "Спам",
+    act_notspam: "Не спам",
+    act_archive: "В архив",
+    empty_trash: "Очистить корзину",
+    empty_junk: "Очистить спам",
+    select_message: "Выбрать",
+    select_page: "Выбрать все на странице",
+    select_folder: |n| format!("Выбрать все письма в папке ({n})"),
+    selected_folder: |n| format!("Выбраны все письма в папке ({n})."),
+    actions_label: "Действия",
     months: [
         "янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек",
     ],
 };
 
+/// "1 message", "3 messages"; `None` is the whole folder.
+fn en_messages(n: Option<usize>) -> String {
+    match n {
+        Some(1) => "1 message".to_owned(),
+        Some(n) => format!("{n} messages"),
+        None => "All messages".to_owned(),
+    }
+}
+
+fn en_flags(n: Option<usize>) -> String {
+    format!("{} updated.", en_messages(n))
+}
+
+fn en_moved(n: Option<usize>, folder: &str) -> String {
+    format!("{} moved to {folder}.", en_messages(n))
+}
+
+fn en_deleted_forever(n: Option<usize>) -> String {
+    format!("{} deleted for good.", en_messages(n))
+}
+
+fn en_confirm_delete(n: Option<usize>) -> String {
+    match n {
+        Some(1) => "Delete this message for good?".to_owned(),
+        _ => format!("Delete {} for good?", en_messages(n).to_lowercase()),
+    }
+}
+
+/// Russian number agreement: 1 письмо, 2 письма, 5 писем, 21 письмо, 11 писем.
+pub fn ru_plural(
+    n: usize,
+    one: &'static str,
+    few: &'static str,
+    many: &'static str,
+) -> &'static str {
+    match (n % 10, n % 100) {
+        (1, h) if h != 11 => one,
+        (2..=4, h) if !(12..=14).contains(&h) => few,
+        _ => many,
+    }
+}
+
+fn ru_messages(n: Option<usize>) -> String {
+    match n {
+        Some(n) => format!("{n} {}", ru_plural(n, "письмо", "письма", "писем")),
+        None => "Все письма".to_owned(),
+    }
+}
+
+/// Verb first, as Russian interfaces say it: «Перемещено 3 письма», «Удалено 5 писем» —
+/// the neuter singular agrees with every count; the whole folder takes the plural.
+fn ru_done(n: Option<usize>, verb: &str, verb_all: &str) -> String {
+    match n {
+        Some(_) => format!("{verb} {}", ru_messages(n)),
+        None => format!("Все письма {verb_all}"),
+    }
+}
+
+fn ru_flags(n: Option<usize>) -> String {
+    format!("{}.", ru_done(n, "Изменено", "изменены"))
+}
+
+fn ru_moved(n: Option<usize>, folder: &str) -> String {
+    format!(
+        "{} в папку «{folder}».",
+        ru_done(n, "Перемещено", "перемещены")
+    )
+}
+
+fn ru_deleted_forever(n: Option<usize>) -> String {
+    format!("{}.", ru_done(n, "Навсегда удалено", "удалены навсегда"))
+}
+
+fn ru_confirm_delete(n: Option<usize>) -> String {
+    match n {
+        Some(1) => "Удалить это письмо навсегда?".to_owned(),
+        Some(n) => format!(
+            "Удалить {n} {} навсегда?",
+            ru_plural(n, "письмо", "письма", "писем")
+        ),
+        None => "Удалить все письма навсегда?".to_owned(),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use axum::http::{HeaderMap, HeaderValue};
+
+    #[test]
+    fn russian_counts_agree_with_their_nouns() {
+        assert_eq!(
+            ru_moved(Some(1), "Архив"),
+            "Перемещено 1 письмо в папку «Архив»."
+        );
+        assert_eq!(
+            ru_moved(Some(3), "Архив"),
+            "Перемещено 3 письма в папку «Архив»."
+        );
+        assert_eq!(
+            ru_moved(Some(11), "Архив"),
+            "Перемещено 11 писем в папку «Архив»."
+        );
+        assert_eq!(
+            ru_moved(Some(21), "Архив"),
+            "Перемещено 21 письмо в папку «Архив»."
+        );
+        assert_eq!(
+            ru_moved(None, "Архив"),
+            "Все письма перемещены в папку «Архив»."
+        );
+        assert_eq!(ru_deleted_forever(Some(5)), "Навсегда удалено 5 писем.");
+        assert_eq!(en_moved(Some(1), "Archive"), "1 message moved to Archive.");
+        assert_eq!(en_moved(None, "Archive"), "All messages moved to Archive.");
+    }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();

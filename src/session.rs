@@ -18,6 +18,8 @@ use crate::error::AppError;
 use crate::imap::{MailSession, MailSessions};
 
 const SIGNED_IN: &str = "signed_in";
+/// A sentence to show once on the next page: what an action did.
+const NOTICE: &str = "notice";
 /// Senders whose remote content the person chose to always load, for this session.
 const REMOTE_SENDERS: &str = "remote_senders";
 /// More than enough for a session; keeps the stored session small whatever a client posts.
@@ -52,6 +54,19 @@ impl TypedSession {
             .insert(SIGNED_IN, who)
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("saving session: {e}")))
+    }
+
+    /// Leaves a sentence for the next page to show once ("3 messages moved to Archive.").
+    pub async fn set_notice(&self, text: &str) -> Result<(), AppError> {
+        self.0
+            .insert(NOTICE, text)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("saving session: {e}")))
+    }
+
+    /// The sentence left for this page, removed so it shows once.
+    pub async fn take_notice(&self) -> Option<String> {
+        self.0.remove(NOTICE).await.ok().flatten()
     }
 
     /// Addresses (lowercase) whose messages show remote content without asking.

@@ -40,18 +40,30 @@ impl Role {
     fn from_name(name: &str) -> Option<Role> {
         let lower = name.to_lowercase();
         let role = match lower.as_str() {
-            "sent" | "sent items" | "sent messages" | "sent mail" | "отправленные" => {
-                Role::Sent
-            }
+            "sent"
+            | "sent items"
+            | "sent messages"
+            | "sent mail"
+            | "отправленные"
+            | "исходящие" => Role::Sent,
             "drafts" | "draft" | "черновики" => Role::Drafts,
             "trash" | "deleted" | "deleted items" | "deleted messages" | "bin" | "корзина"
             | "удаленные" | "удалённые" => Role::Trash,
             "junk" | "spam" | "junk e-mail" | "junk email" | "bulk mail" | "спам" => Role::Junk,
-            "archive" | "archives" | "архив" => Role::Archive,
+            "archive" | "archives" | "all mail" | "архив" => Role::Archive,
             _ => return None,
         };
         Some(role)
     }
+}
+
+/// Parents whose children are named like top-level role folders: `INBOX/Sent` (Courier,
+/// Cyrus) and `[Gmail]/Sent Mail` (Gmail and Google Workspace, when they are reached
+/// without SPECIAL-USE).
+fn role_parent(parent: &str) -> bool {
+    parent.eq_ignore_ascii_case("INBOX")
+        || parent.eq_ignore_ascii_case("[Gmail]")
+        || parent.eq_ignore_ascii_case("[Google Mail]")
 }
 
 /// One folder as shown in the sidebar.
@@ -204,11 +216,11 @@ fn arrange(
     for l in &listed {
         let decoded = utf7::decode(&l.wire);
         let leaf = decoded.rsplit(delim.as_str()).next().unwrap_or(&decoded);
-        // Only top-level folders (or direct children of INBOX, as Courier and Cyrus do).
+        // Only top-level folders, or direct children of the parents servers put them under.
         let shallow = !decoded.contains(delim.as_str())
-            || decoded.split_once(delim.as_str()).is_some_and(|(p, rest)| {
-                p.eq_ignore_ascii_case("INBOX") && !rest.contains(delim.as_str())
-            });
+            || decoded
+                .split_once(delim.as_str())
+                .is_some_and(|(p, rest)| role_parent(p) && !rest.contains(delim.as_str()));
         if let Some(r) = Role::from_name(leaf).filter(|_| shallow)
             && !roles.contains_key(&l.wire)
             && !roles.values().any(|&taken| taken == r)
@@ -343,6 +355,31 @@ mod tests {
         assert!(roles.contains(&("Отправленные", Some(Role::Sent))));
         assert!(roles.contains(&("Корзина", Some(Role::Trash))));
         assert!(roles.contains(&("Спам", Some(Role::Junk))));
+    }
+
+    #[test]
+    fn gmail_and_courier_role_folders_are_found_below_their_parents() {
+        let list = arrange(
+            vec![
+                listed("INBOX", vec![]),
+                listed("[Gmail]/Sent Mail", vec![]),
+                listed("[Gmail]/Spam", vec![]),
+                listed("[Gmail]/All Mail", vec![]),
+                listed("INBOX/Trash", vec![]),
+                listed("&BBgEQQRFBD4ENARPBEkEOAQ1-", vec![]),
+                listed("Projects/Sent", vec![]),
+            ],
+            &HashMap::new(),
+        );
+        assert_eq!(list.by_role(Role::Sent).unwrap().name, "[Gmail]/Sent Mail");
+        assert_eq!(list.by_role(Role::Junk).unwrap().name, "[Gmail]/Spam");
+        assert_eq!(
+            list.by_role(Role::Archive).unwrap().name,
+            "[Gmail]/All Mail"
+        );
+        assert_eq!(list.by_role(Role::Trash).unwrap().name, "INBOX/Trash");
+        // A project's own "Sent" subfolder is not the account's Sent folder.
+        assert!(list.find("Projects/Sent").unwrap().role.is_none());
     }
 
     #[test]

@@ -1,6 +1,7 @@
 //! Talking to IMAP servers: connecting and logging in, the per-session connection, and the
 //! small operations pages need (folders, a page of a mailbox, one message).
 
+pub mod actions;
 pub mod cache;
 pub mod connect;
 pub mod folders;

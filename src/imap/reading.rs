@@ -38,6 +38,7 @@ pub struct Opened {
     pub texts: HashMap<PartPath, RawText>,
     /// Whether it was unread before opening marked it read.
     pub was_unseen: bool,
+    pub flagged: bool,
 }
 
 /// `BODY.PEEK[1.2]<0.N>` for each text part the view shows.
@@ -92,6 +93,7 @@ pub async fn open(
     let view = structure::plan(&structure, prefer);
     let header = first.header().unwrap_or_default().to_vec();
     let was_unseen = !first.flags().any(|f| f == Flag::Seen);
+    let flagged = first.flags().any(|f| f == Flag::Flagged);
 
     let wanted = structure::texts(&view);
     let texts_fetch = if wanted.is_empty() || first.section(&section_path(&wanted[0].0)).is_some() {
@@ -129,6 +131,7 @@ pub async fn open(
         view,
         texts,
         was_unseen,
+        flagged,
     }))
 }
 

@@ -32,6 +32,8 @@ pub struct Chrome {
     pub folders: Vec<FolderLink>,
     /// Link that switches the interface to the other language and comes back here.
     pub lang_href: String,
+    /// What the last action did, shown once.
+    pub notice: Option<String>,
 }
 
 /// Builds the page frame, with `current` (a decoded mailbox name) highlighted.
@@ -62,6 +64,7 @@ pub async fn chrome(
         email: user.who.email.clone(),
         csrf: user.who.csrf.clone(),
         folders,
+        notice: user.session.take_notice().await,
         lang_href: format!(
             "/lang/{}?next={}",
             t.other_lang,

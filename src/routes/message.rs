@@ -107,6 +107,14 @@ struct MessagePage {
     raw_href: String,
     eml_href: String,
     has_text: bool,
+    /// The action form: where it posts and what it needs.
+    actions_href: String,
+    uid: u32,
+    validity: u32,
+    flagged: bool,
+    in_junk: bool,
+    /// Folders it can be moved to: (name, label, depth).
+    move_targets: Vec<(String, String, usize)>,
 }
 
 async fn show_message(
@@ -171,6 +179,14 @@ async fn show_message(
         .find(name.as_str())
         .map(|f| label(f, t))
         .unwrap_or_else(|| name.as_str().to_owned());
+    let here = folders.find(name.as_str());
+    let in_junk = here.and_then(|f| f.role) == Some(crate::imap::folders::Role::Junk);
+    let move_targets = folders
+        .folders
+        .iter()
+        .filter(|f| f.selectable && f.name != name.as_str())
+        .map(|f| (f.name.clone(), label(f, t), f.depth))
+        .collect();
     let switch_view = opened.view.has_alternative.then(|| match prefer {
         Prefer::Html => (format!("{base}?view=plain"), t.show_plain),
         Prefer::Plain => (base.clone(), t.show_html),
@@ -204,6 +220,12 @@ async fn show_message(
         raw_href: format!("{base}/raw"),
         eml_href: format!("{base}/raw?download=1"),
         has_text,
+        actions_href: format!("{}/actions", name.url()),
+        uid,
+        validity: opened.key.1,
+        flagged: opened.flagged,
+        in_junk,
+        move_targets,
         chrome,
     }))
 }

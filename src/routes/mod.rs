@@ -1,6 +1,7 @@
 //! HTTP routes, one module per feature, merged here with the layers every page shares:
 //! security headers, error pages in the person's language, compression.
 
+pub mod actions;
 pub mod assets;
 pub mod auth;
 pub mod chrome;
@@ -25,6 +26,7 @@ use crate::i18n::{Lang, Strings};
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::router())
+        .merge(actions::router())
         .merge(mailbox::router())
         .merge(message::router())
         .merge(parts::router())

@@ -2,8 +2,9 @@
 //! (flags, moves, deletes, spam, archive, bulk) do exactly what they say, on any server.
 
 use futures::TryStreamExt;
+use reqwest::StatusCode;
 
-use crate::helpers::{User, spawn_app};
+use crate::helpers::{Page, TestApp, User, spawn_app, spawn_app_with, stack, test_config};
 use crate::imap_client::{self, Direct};
 
 /// A message another client appends, findable by its subject.
@@ -66,4 +67,337 @@ async fn what_another_client_changes_shows_on_the_next_page_view() {
         reqwest::StatusCode::NOT_FOUND
     );
     other.logout().await.unwrap();
+}
+
+/// The UID of the message whose subject contains `subject` in `mailbox`.
+async fn uid_of(imap: &mut Direct, mailbox: &str, subject: &str) -> Option<u32> {
+    let uids = imap_client::search(imap, mailbox, &format!("SUBJECT \"{subject}\"")).await;
+    uids.first().copied()
+}
+
+/// Posts an action form as the list or message page would, with the page's CSRF token.
+async fn act(app: &TestApp, mailbox: &str, uids: &[u32], fields: &[(&str, &str)]) -> Page {
+    let csrf = app.get("/mail/INBOX").await.csrf();
+    let uids: Vec<String> = uids.iter().map(u32::to_string).collect();
+    let mut form: Vec<(&str, &str)> = vec![("csrf", &csrf)];
+    form.extend(uids.iter().map(|u| ("uid", u.as_str())));
+    form.extend_from_slice(fields);
+    app.post_form(&format!("{mailbox}/actions"), &form).await
+}
+
+/// Presses an action button of a message page: its form's hidden fields and `action`.
+async fn message_action(app: &TestApp, page: &Page, action: &str) -> Page {
+    let names = page.attrs("form.message-actions input[type=hidden]", "name");
+    let values = page.attrs("form.message-actions input[type=hidden]", "value");
+    let mut form: Vec<(&str, &str)> = names
+        .iter()
+        .map(String::as_str)
+        .zip(values.iter().map(String::as_str))
+        .collect();
+    form.push(("action", action));
+    let target = page.attrs("form.message-actions", "action").remove(0);
+    app.post_form(&target, &form).await
+}
+
+#[tokio::test]
+async fn flags_change_from_the_message_page_and_say_so() {
+    let app = spawn_app().await;
+    app.sign_in(User::N(15)).await;
+    let mut server = imap_client::connect(User::N(15)).await;
+    let uid = uid_of(&mut server, "INBOX", "Message 00020").await.unwrap();
+    let page = app.get(&format!("/mail/INBOX/{uid}")).await;
+    let flagged = message_action(&app, &page, "flag").await;
+    assert_eq!(flagged.status, StatusCode::SEE_OTHER);
+    assert_eq!(flagged.location(), format!("/mail/INBOX/{uid}"));
+    assert!(
+        imap_client::flags(&mut server, "INBOX", uid)
+            .await
+            .contains(&"\\Flagged".to_owned())
+    );
+    let shown = app.get(flagged.location()).await;
+    assert_eq!(shown.texts(".flash"), vec!["1 message updated."]);
+    assert_eq!(shown.attrs("button[value=unflag]", "value").len(), 1);
+
+    let unflagged = message_action(&app, &page, "unflag").await;
+    assert_eq!(unflagged.location(), format!("/mail/INBOX/{uid}"));
+    assert!(
+        !imap_client::flags(&mut server, "INBOX", uid)
+            .await
+            .contains(&"\\Flagged".to_owned())
+    );
+
+    // Unread goes back to the folder: opening the message again would read it.
+    let unread = message_action(&app, &page, "unread").await;
+    assert_eq!(unread.location(), "/mail/INBOX");
+    assert!(
+        !imap_client::flags(&mut server, "INBOX", uid)
+            .await
+            .contains(&"\\Seen".to_owned())
+    );
+    imap_client::store(&mut server, "INBOX", &uid.to_string(), "+FLAGS (\\Seen)").await;
+}
+
+#[tokio::test]
+async fn deleting_goes_to_trash_and_in_trash_asks_before_deleting_for_good() {
+    let app = spawn_app().await;
+    app.sign_in(User::N(15)).await;
+    let mut server = imap_client::connect(User::N(15)).await;
+    let subject = "Message 00030";
+    let raw = {
+        let uid = uid_of(&mut server, "INBOX", subject).await.expect("seeded");
+        server.examine("INBOX").await.unwrap();
+        let fetched: Vec<async_imap::types::Fetch> = server
+            .uid_fetch(uid.to_string(), "BODY.PEEK[]")
+            .await
+            .unwrap()
+            .try_collect()
+            .await
+            .unwrap();
+        fetched[0].body().unwrap().to_vec()
+    };
+    let uid = uid_of(&mut server, "INBOX", subject).await.unwrap();
+
+    let deleted = act(&app, "/mail/INBOX", &[uid], &[("action", "delete")]).await;
+
+    assert_eq!(deleted.status, StatusCode::SEE_OTHER);
+    assert_eq!(uid_of(&mut server, "INBOX", subject).await, None);
+    let in_trash = uid_of(&mut server, "Trash", subject)
+        .await
+        .expect("moved to Trash");
+    assert_eq!(
+        app.get("/mail/INBOX").await.texts(".flash"),
+        vec!["1 message moved to Trash."]
+    );
+
+    // In Trash, deleting asks first, and asking is all it does.
+    let asked = act(&app, "/mail/Trash", &[in_trash], &[("action", "delete")]).await;
+    assert_eq!(asked.status, StatusCode::OK);
+    assert_eq!(
+        asked.texts(".confirm h1"),
+        vec!["Delete this message for good?"]
+    );
+    assert_eq!(uid_of(&mut server, "Trash", subject).await, Some(in_trash));
+    let fields: Vec<(String, String)> = asked
+        .attrs("form.confirm-form input", "name")
+        .into_iter()
+        .zip(asked.attrs("form.confirm-form input", "value"))
+        .collect();
+    let fields: Vec<(&str, &str)> = fields
+        .iter()
+        .map(|(k, v)| (k.as_str(), v.as_str()))
+        .collect();
+    let gone = app.post_form("/mail/Trash/actions", &fields).await;
+    assert_eq!(gone.status, StatusCode::SEE_OTHER);
+    assert_eq!(uid_of(&mut server, "Trash", subject).await, None);
+
+    // Put the seed back as it was.
+    imap_client::append(&mut server, "INBOX", &raw).await;
+}
+
+#[tokio::test]
+async fn spam_goes_to_junk_and_not_spam_brings_it_back() {
+    let app = spawn_app().await;
+    app.sign_in(User::N(15)).await;
+    let mut server = imap_client::connect(User::N(15)).await;
+    let subject = "Message 00040";
+    let uid = uid_of(&mut server, "INBOX", subject).await.unwrap();
+
+    act(&app, "/mail/INBOX", &[uid], &[("action", "spam")]).await;
+    let in_junk = uid_of(&mut server, "Junk", subject).await.expect("in Junk");
+    act(&app, "/mail/Junk", &[in_junk], &[("action", "notspam")]).await;
+
+    assert_eq!(uid_of(&mut server, "Junk", subject).await, None);
+    assert!(uid_of(&mut server, "INBOX", subject).await.is_some());
+}
+
+#[tokio::test]
+async fn archiving_creates_the_archive_when_the_account_has_none() {
+    let app = spawn_app().await;
+    app.sign_in(User::Legacy).await;
+    let mut server = imap_client::connect(User::Legacy).await;
+    let _ = server.delete("&BBAEQARFBDgEMg-").await; // a failed earlier run's «Архив»
+    let subject = "Message 00060";
+    let uid = uid_of(&mut server, "INBOX", subject).await.unwrap();
+
+    let done = act(&app, "/mail/INBOX", &[uid], &[("action", "archive")]).await;
+
+    assert_eq!(done.status, StatusCode::SEE_OTHER);
+    // Named like the account's other role folders, in Russian, and subscribed.
+    let archived = uid_of(&mut server, "&BBAEQARFBDgEMg-", subject).await;
+    assert!(archived.is_some(), "moved into a new «Архив»");
+    let page = app.get("/mail/INBOX").await;
+    assert_eq!(page.texts(".folders li.archive .name"), vec!["Archive"]);
+    assert_eq!(page.texts(".flash"), vec!["1 message moved to Archive."]);
+
+    act(
+        &app,
+        "/mail/%D0%90%D1%80%D1%85%D0%B8%D0%B2",
+        &[archived.unwrap()],
+        &[("action", "move"), ("target", "INBOX")],
+    )
+    .await;
+    assert!(uid_of(&mut server, "INBOX", subject).await.is_some());
+    server.delete("&BBAEQARFBDgEMg-").await.unwrap();
+}
+
+#[tokio::test]
+async fn hundreds_of_messages_move_in_one_action_and_come_back() {
+    let app = spawn_app().await;
+    app.sign_in(User::Heavy(2)).await;
+    let mut server = imap_client::connect(User::Heavy(2)).await;
+    let before = imap_client::count(&mut server, "INBOX").await;
+    let all = imap_client::search(&mut server, "INBOX", "ALL").await;
+    let chosen: Vec<u32> = all[..300].to_vec();
+    let mut expected: Vec<String> = Vec::new();
+    for ids in imap_client::message_ids(&mut server, "INBOX")
+        .await
+        .chunks(1)
+        .take(300)
+    {
+        expected.extend_from_slice(ids);
+    }
+
+    let moved = act(
+        &app,
+        "/mail/INBOX",
+        &chosen,
+        &[("action", "move"), ("target", "Работа")],
+    )
+    .await;
+
+    assert_eq!(moved.status, StatusCode::SEE_OTHER);
+    assert_eq!(imap_client::count(&mut server, "INBOX").await, before - 300);
+    let there = imap_client::message_ids(&mut server, "&BCAEMAQxBD4EQgQw-").await;
+    assert!(expected.iter().all(|id| there.contains(id)));
+    assert_eq!(
+        app.get("/mail/INBOX").await.texts(".flash"),
+        vec!["300 messages moved to Работа."]
+    );
+
+    // Back again, by the UIDs the messages got in Работа (its two seeded ones stay).
+    let seeded = imap_client::search(&mut server, "&BCAEMAQxBD4EQgQw-", "SUBJECT \"Работа\"").await;
+    let returning: Vec<u32> = imap_client::search(&mut server, "&BCAEMAQxBD4EQgQw-", "ALL")
+        .await
+        .into_iter()
+        .filter(|u| !seeded.contains(u))
+        .collect();
+    act(
+        &app,
+        "/mail/%D0%A0%D0%B0%D0%B1%D0%BE%D1%82%D0%B0",
+        &returning,
+        &[("action", "move"), ("target", "INBOX")],
+    )
+    .await;
+    assert_eq!(imap_client::count(&mut server, "INBOX").await, before);
+}
+
+#[tokio::test]
+async fn without_move_a_move_expunges_only_the_moved_messages() {
+    let mut config = test_config();
+    config.imap = Some(stack().imaps_basic());
+    let app = spawn_app_with(config).await;
+    app.sign_in(User::Heavy(3)).await;
+    let mut server = imap_client::connect(User::Heavy(3)).await;
+    // Another client has marked a message \Deleted and not expunged it yet.
+    let other = uid_of(&mut server, "INBOX", "Message 00100").await.unwrap();
+    imap_client::store(
+        &mut server,
+        "INBOX",
+        &other.to_string(),
+        "+FLAGS (\\Deleted)",
+    )
+    .await;
+    let moving = uid_of(&mut server, "INBOX", "Message 00101").await.unwrap();
+
+    act(
+        &app,
+        "/mail/INBOX",
+        &[moving],
+        &[("action", "move"), ("target", "Projects")],
+    )
+    .await;
+
+    assert_eq!(uid_of(&mut server, "INBOX", "Message 00101").await, None);
+    let moved = uid_of(&mut server, "Projects", "Message 00101")
+        .await
+        .expect("in Projects");
+    assert_eq!(
+        uid_of(&mut server, "INBOX", "Message 00100").await,
+        Some(other),
+        "not expunged"
+    );
+    imap_client::store(
+        &mut server,
+        "INBOX",
+        &other.to_string(),
+        "-FLAGS (\\Deleted)",
+    )
+    .await;
+    act(
+        &app,
+        "/mail/Projects",
+        &[moved],
+        &[("action", "move"), ("target", "INBOX")],
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn a_stale_page_cannot_act_on_a_renumbered_folder() {
+    let app = spawn_app().await;
+    app.sign_in(User::N(15)).await;
+    let mut server = imap_client::connect(User::N(15)).await;
+    let uid = uid_of(&mut server, "INBOX", "Message 00071").await.unwrap();
+
+    let refused = act(
+        &app,
+        "/mail/INBOX",
+        &[uid],
+        &[("action", "flag"), ("validity", "1")],
+    )
+    .await;
+
+    assert_eq!(refused.status, StatusCode::CONFLICT);
+    assert!(
+        refused.body.contains("nothing was done"),
+        "{}",
+        refused.body
+    );
+    assert!(
+        !imap_client::flags(&mut server, "INBOX", uid)
+            .await
+            .contains(&"\\Flagged".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn actions_need_a_token_a_selection_and_a_real_folder() {
+    let app = spawn_app().await;
+    app.sign_in(User::N(15)).await;
+
+    let forged = app
+        .post_form(
+            "/mail/INBOX/actions",
+            &[("csrf", "x"), ("uid", "1"), ("action", "read")],
+        )
+        .await;
+    assert_eq!(forged.status, StatusCode::FORBIDDEN);
+
+    let nothing = act(&app, "/mail/INBOX", &[], &[("action", "read")]).await;
+    assert_eq!(nothing.status, StatusCode::SEE_OTHER);
+    assert_eq!(
+        app.get("/mail/INBOX").await.texts(".flash"),
+        vec!["Select at least one message first."]
+    );
+
+    let nowhere = act(
+        &app,
+        "/mail/INBOX",
+        &[1],
+        &[("action", "move"), ("target", "No \"such\" {5}")],
+    )
+    .await;
+    assert_eq!(nowhere.status, StatusCode::NOT_FOUND);
+    let nonsense = act(&app, "/mail/INBOX", &[1], &[("action", "expunge")]).await;
+    assert_eq!(nonsense.status, StatusCode::BAD_REQUEST);
 }

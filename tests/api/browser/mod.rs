@@ -4,6 +4,7 @@
 mod reading;
 mod signin;
 
+use std::os::unix::process::CommandExt;
 use std::process::{Child, Command, Stdio};
 use std::time::Duration;
 
@@ -18,7 +19,12 @@ pub struct Driver {
 }
 
 impl Drop for Driver {
+    /// Kills chromedriver and every Chromium it started (its process group): a test that
+    /// fails before closing its browser must not leave one running.
     fn drop(&mut self) {
+        let _ = Command::new("kill")
+            .args(["-KILL", "--", &format!("-{}", self.child.id())])
+            .status();
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
@@ -33,6 +39,7 @@ pub fn start_chromedriver() -> Driver {
     let child =
         Command::new(std::env::var("CHROMEDRIVER").unwrap_or_else(|_| "chromedriver".into()))
             .arg(format!("--port={port}"))
+            .process_group(0)
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()

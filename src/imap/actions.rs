@@ -1,0 +1,269 @@
+//! Changing messages: flags, moves, deletes, emptying a folder. Every action on a selection
+//! is one IMAP command over a compact UID set, whatever its size, and always names UIDs —
+//! never sequence numbers, which shift under another client's feet.
+//!
+//! Moves use MOVE (RFC 6851) where the server has it; otherwise COPY, `\Deleted` and
+//! `UID EXPUNGE` (UIDPLUS) of exactly those messages. A server with neither is never sent a
+//! plain EXPUNGE that could also remove what another client marked `\Deleted`: the moved
+//! originals are only expunged when nothing else in the folder is marked, else left marked.
+
+use std::fmt;
+
+use async_imap::error::Error as ImapError;
+use futures::TryStreamExt;
+
+use super::listing::select;
+use super::mail_session::Imap;
+
+/// A set of UIDs, written the compact IMAP way (`1:5,9,12:14`).
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub enum UidSet {
+    /// Chosen messages, ascending, no duplicates, never empty.
+    Some(Vec<u32>),
+    /// Everything in the folder (`1:*`).
+    All,
+}
+
+impl UidSet {
+    /// The most UIDs one action takes; a whole folder goes as [`UidSet::All`].
+    pub const MAX: usize = 50_000;
+
+    /// Parses the UIDs a form sent; `None` for none, zero, junk or too many.
+    pub fn parse<'a>(values: impl IntoIterator<Item = &'a str>) -> Option<UidSet> {
+        let mut uids = Vec::new();
+        for v in values {
+            let uid: u32 = v.trim().parse().ok().filter(|&u| u > 0)?;
+            uids.push(uid);
+            if uids.len() > Self::MAX {
+                return None;
+            }
+        }
+        uids.sort_unstable();
+        uids.dedup();
+        (!uids.is_empty()).then_some(UidSet::Some(uids))
+    }
+
+    pub fn single(uid: u32) -> UidSet {
+        UidSet::Some(vec![uid])
+    }
+
+    /// How many messages, when known (`None`: the whole folder).
+    pub fn count(&self) -> Option<usize> {
+        match self {
+            UidSet::Some(uids) => Some(uids.len()),
+            UidSet::All => None,
+        }
+    }
+
+    fn contains(&self, uid: u32) -> bool {
+        match self {
+            UidSet::Some(uids) => uids.binary_search(&uid).is_ok(),
+            UidSet::All => true,
+        }
+    }
+}
+
+impl fmt::Display for UidSet {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        let uids = match self {
+            UidSet::All => return f.write_str("1:*"),
+            UidSet::Some(uids) => uids,
+        };
+        let mut i = 0;
+        while i < uids.len() {
+            let start = uids[i];
+            let mut end = start;
+            while i + 1 < uids.len() && uids[i + 1] == end + 1 {
+                i += 1;
+                end = uids[i];
+            }
+            if start != uids[0] {
+                f.write_str(",")?;
+            }
+            if start == end {
+                write!(f, "{start}")?;
+            } else {
+                write!(f, "{start}:{end}")?;
+            }
+            i += 1;
+        }
+        Ok(())
+    }
+}
+
+/// A flag a person sets or clears.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum FlagChange {
+    Seen(bool),
+    Flagged(bool),
+}
+
+/// Why an action did not happen.
+#[derive(Debug, thiserror::Error)]
+pub enum ActionError {
+    /// The folder was renumbered (UIDVALIDITY changed) since the page was shown: the UIDs
+    /// on that page may now name other messages, so nothing was done.
+    #[error("the folder changed since the page was shown")]
+    Renumbered,
+    #[error(transparent)]
+    Imap(#[from] ImapError),
+}
+
+/// SELECTs `wire` afresh (actions must see the folder as it is) and checks that it still
+/// has the UIDVALIDITY the page was made with, when the page said.
+async fn open(imap: &mut Imap, wire: &str, validity: Option<u32>) -> Result<(), ActionError> {
+    select(imap, wire).await?;
+    let now = imap.selected.as_ref().map(|s| s.uid_validity);
+    match validity {
+        Some(expected) if now != Some(expected) => Err(ActionError::Renumbered),
+        _ => Ok(()),
+    }
+}
+
+async fn uid_store(imap: &mut Imap, uids: &UidSet, change: &str) -> Result<(), ImapError> {
+    imap.session
+        .uid_store(uids.to_string(), change)
+        .await?
+        .try_collect::<Vec<_>>()
+        .await?;
+    Ok(())
+}
+
+/// Sets or clears `\Seen` or `\Flagged` on `uids` of `wire`.
+pub async fn set_flag(
+    imap: &mut Imap,
+    wire: &str,
+    validity: Option<u32>,
+    uids: &UidSet,
+    change: FlagChange,
+) -> Result<(), ActionError> {
+    open(imap, wire, validity).await?;
+    let item = match change {
+        FlagChange::Seen(true) => "+FLAGS.SILENT (\\Seen)",
+        FlagChange::Seen(false) => "-FLAGS.SILENT (\\Seen)",
+        FlagChange::Flagged(true) => "+FLAGS.SILENT (\\Flagged)",
+        FlagChange::Flagged(false) => "-FLAGS.SILENT (\\Flagged)",
+    };
+    uid_store(imap, uids, item).await?;
+    Ok(())
+}
+
+/// Moves `uids` from `wire` to `target` (both wire names).
+pub async fn move_to(
+    imap: &mut Imap,
+    wire: &str,
+    validity: Option<u32>,
+    uids: &UidSet,
+    target: &str,
+) -> Result<(), ActionError> {
+    open(imap, wire, validity).await?;
+    if imap.caps.has("MOVE") {
+        imap.session.uid_mv(uids.to_string(), target).await?;
+        return Ok(());
+    }
+    imap.session.uid_copy(uids.to_string(), target).await?;
+    remove(imap, uids).await?;
+    Ok(())
+}
+
+/// Deletes `uids` of `wire` for good.
+pub async fn delete_forever(
+    imap: &mut Imap,
+    wire: &str,
+    validity: Option<u32>,
+    uids: &UidSet,
+) -> Result<(), ActionError> {
+    open(imap, wire, validity).await?;
+    remove(imap, uids).await?;
+    Ok(())
+}
+
+/// Marks `uids` of the selected folder `\Deleted` and expunges exactly them: with UIDPLUS by
+/// UID; without it, only when no other message is marked (else they stay marked, hidden
+/// from nobody, rather than take another client's marked mail with them).
+async fn remove(imap: &mut Imap, uids: &UidSet) -> Result<(), ImapError> {
+    uid_store(imap, uids, "+FLAGS.SILENT (\\Deleted)").await?;
+    if imap.caps.has("UIDPLUS") {
+        imap.session
+            .uid_expunge(uids.to_string())
+            .await?
+            .try_collect::<Vec<_>>()
+            .await?;
+        return Ok(());
+    }
+    let marked = imap.session.uid_search("DELETED").await?;
+    if marked.iter().all(|&uid| uids.contains(uid)) {
+        imap.session
+            .expunge()
+            .await?
+            .try_collect::<Vec<_>>()
+            .await?;
+    } else {
+        tracing::info!(
+            "not expunging: another client marked messages \\Deleted and the server has no UIDPLUS"
+        );
+    }
+    Ok(())
+}
+
+/// Deletes everything in `wire` (emptying Trash or Junk). Messages arriving meanwhile are
+/// not marked, so they stay.
+pub async fn empty(imap: &mut Imap, wire: &str) -> Result<u32, ActionError> {
+    let count = select(imap, wire).await?;
+    if count > 0 {
+        uid_store(imap, &UidSet::All, "+FLAGS.SILENT (\\Deleted)").await?;
+        imap.session
+            .expunge()
+            .await?
+            .try_collect::<Vec<_>>()
+            .await?;
+    }
+    Ok(count)
+}
+
+/// Creates a folder (and subscribes it, so mail programs that list subscribed folders show
+/// it too).
+pub async fn create_folder(imap: &mut Imap, wire: &str) -> Result<(), ImapError> {
+    imap.session.create(wire).await?;
+    imap.session.subscribe(wire).await?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn uid_sets_are_written_compactly() {
+        let set = UidSet::parse(["9", "1", "2", "3", "5", "12", "13", "14", "3"]).unwrap();
+        assert_eq!(set.to_string(), "1:3,5,9,12:14");
+        assert_eq!(set.count(), Some(8));
+        assert_eq!(UidSet::single(7).to_string(), "7");
+        assert_eq!(UidSet::All.to_string(), "1:*");
+    }
+
+    #[test]
+    fn junk_zero_and_empty_selections_are_refused() {
+        assert_eq!(UidSet::parse([]), None);
+        assert_eq!(UidSet::parse(["0"]), None);
+        assert_eq!(UidSet::parse(["12", "x"]), None);
+        assert_eq!(UidSet::parse(["1:*"]), None);
+        assert_eq!(UidSet::parse(["4294967296"]), None);
+        assert_eq!(UidSet::parse(["1 FLAGS"]), None);
+    }
+
+    #[test]
+    fn too_many_uids_are_refused() {
+        let many: Vec<String> = (1..=UidSet::MAX as u32 + 1)
+            .map(|u| u.to_string())
+            .collect();
+        assert_eq!(UidSet::parse(many.iter().map(String::as_str)), None);
+    }
+
+    #[test]
+    fn a_set_knows_its_members() {
+        let set = UidSet::parse(["3", "9"]).unwrap();
+        assert!(set.contains(3) && set.contains(9) && !set.contains(4));
+        assert!(UidSet::All.contains(4));
+    }
+}
