@@ -3,6 +3,7 @@
 
 pub mod actions;
 pub mod cache;
+pub mod command;
 pub mod connect;
 pub mod folders;
 pub mod listing;
