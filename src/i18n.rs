@@ -179,9 +179,10 @@ pub struct Strings {
     pub empty_junk: &'static str,
     pub select_message: &'static str,
     pub select_page: &'static str,
+    pub select_none: &'static str,
+    pub notice_no_target: &'static str,
     /// "Select all 600 messages in this folder"
     pub select_folder: fn(u32) -> String,
-    pub selected_folder: fn(u32) -> String,
     pub actions_label: &'static str,
     /// Short month names, January first.
     pub months: [&'static str; 12],
@@ -300,8 +301,9 @@ pub static EN: Strings = Strings {
     empty_junk: "Empty Spam",
     select_message: "Select",
     select_page: "Select all on this page",
+    select_none: "Clear the selection",
+    notice_no_target: "Choose a folder to move the messages to.",
     select_folder: |n| format!("Select all {n} messages in this folder"),
-    selected_folder: |n| format!("All {n} messages in this folder are selected."),
     actions_label: "Actions",
     months: [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
@@ -421,8 +423,9 @@ pub static RU: Strings = Strings {
     empty_junk: "Очистить спам",
     select_message: "Выбрать",
     select_page: "Выбрать все на странице",
+    select_none: "Снять выделение",
+    notice_no_target: "Выберите папку, в которую переместить письма.",
     select_folder: |n| format!("Выбрать все письма в папке ({n})"),
-    selected_folder: |n| format!("Выбраны все письма в папке ({n})."),
     actions_label: "Действия",
     months: [
         "янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек",

@@ -37,6 +37,9 @@ pub struct Page {
     pub count: u32,
     /// Messages in the mailbox.
     pub total: u32,
+    /// The mailbox's UIDVALIDITY when the page was made: actions on its UIDs carry it, so
+    /// they are refused if the folder was renumbered in between.
+    pub uid_validity: u32,
     pub messages: Vec<Summary>,
 }
 
@@ -93,6 +96,7 @@ pub fn page_count(total: u32) -> u32 {
 /// Fetches page `number` of `wire_name`.
 pub async fn page(imap: &mut Imap, wire_name: &str, number: u32) -> Result<Page, ImapError> {
     let total = select(imap, wire_name).await?;
+    let uid_validity = imap.selected.as_ref().map_or(0, |s| s.uid_validity);
     let count = page_count(total);
     let number = number.clamp(1, count);
     let Some((low, high)) = window(total, number) else {
@@ -100,6 +104,7 @@ pub async fn page(imap: &mut Imap, wire_name: &str, number: u32) -> Result<Page,
             number,
             count,
             total,
+            uid_validity,
             messages: Vec::new(),
         });
     };
@@ -121,6 +126,7 @@ pub async fn page(imap: &mut Imap, wire_name: &str, number: u32) -> Result<Page,
         number,
         count,
         total,
+        uid_validity,
         messages: messages.into_iter().map(|(_, s)| s).collect(),
     })
 }

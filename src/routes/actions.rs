@@ -139,6 +139,11 @@ async fn act(
             }
         }
     };
+    // "Move" with "Move to…" left unchosen: say so and keep the person where they were.
+    if action == Action::Move && fields.get("target").is_none_or(str::is_empty) {
+        user.session.set_notice(t.notice_no_target).await?;
+        return Ok(Redirect::to(&back).into_response());
+    }
     let folders = folder_list(&user).await?;
     let here = folders.find(name.as_str()).and_then(|f| f.role);
     let confirmed = fields.get("confirm") == Some("1");

@@ -12,14 +12,32 @@ use axum::routing::get;
 use crate::app::AppState;
 use crate::error::AppError;
 
-const CSS: &str = include_str!("../../static/posta.css");
+/// One file: its bytes, its type, and the hashed URL it is served at.
+struct Asset {
+    body: &'static str,
+    mime: &'static str,
+    url: LazyLock<String>,
+}
 
-/// `/static/posta-<hash>.css`, computed once from the stylesheet's bytes.
-static CSS_URL: LazyLock<String> =
-    LazyLock::new(|| format!("/static/posta-{}.css", fnv64(CSS.as_bytes())));
+static CSS: Asset = Asset {
+    body: include_str!("../../static/posta.css"),
+    mime: "text/css; charset=utf-8",
+    url: LazyLock::new(|| hashed("posta", "css", CSS.body)),
+};
+
+/// Progressive enhancement only: every page works without it.
+static JS: Asset = Asset {
+    body: include_str!("../../static/posta.js"),
+    mime: "text/javascript; charset=utf-8",
+    url: LazyLock::new(|| hashed("posta", "js", JS.body)),
+};
 
 pub fn css_url() -> &'static str {
-    CSS_URL.as_str()
+    CSS.url.as_str()
+}
+
+pub fn js_url() -> &'static str {
+    JS.url.as_str()
 }
 
 pub fn router() -> Router<AppState> {
@@ -27,16 +45,22 @@ pub fn router() -> Router<AppState> {
 }
 
 async fn serve(Path(name): Path<String>) -> Result<impl IntoResponse, AppError> {
-    if format!("/static/{name}") != css_url() {
-        return Err(AppError::NotFound);
-    }
+    let asset = [&CSS, &JS]
+        .into_iter()
+        .find(|a| a.url.strip_prefix("/static/") == Some(name.as_str()))
+        .ok_or(AppError::NotFound)?;
     Ok((
         [
-            (CONTENT_TYPE, "text/css; charset=utf-8"),
+            (CONTENT_TYPE, asset.mime),
             (CACHE_CONTROL, "public, max-age=31536000, immutable"),
         ],
-        CSS,
+        asset.body,
     ))
+}
+
+/// `/static/{stem}-<hash>.{ext}`.
+fn hashed(stem: &str, ext: &str, body: &str) -> String {
+    format!("/static/{stem}-{}.{ext}", fnv64(body.as_bytes()))
 }
 
 /// FNV-1a: a stable content hash for cache busting, not for security.

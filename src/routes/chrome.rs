@@ -27,6 +27,7 @@ pub struct FolderLink {
 pub struct Chrome {
     pub t: &'static Strings,
     pub css: &'static str,
+    pub js: &'static str,
     pub email: String,
     pub csrf: String,
     pub folders: Vec<FolderLink>,
@@ -61,6 +62,7 @@ pub async fn chrome(
     Ok(Chrome {
         t,
         css: assets::css_url(),
+        js: assets::js_url(),
         email: user.who.email.clone(),
         csrf: user.who.csrf.clone(),
         folders,
@@ -71,6 +73,20 @@ pub async fn chrome(
             percent_encoding::utf8_percent_encode(here, percent_encoding::NON_ALPHANUMERIC)
         ),
     })
+}
+
+/// Folders messages in `current` can be moved to: (name, label, depth), in tree order.
+pub fn move_targets(
+    folders: &FolderList,
+    current: &str,
+    t: &'static Strings,
+) -> Vec<(String, String, usize)> {
+    folders
+        .folders
+        .iter()
+        .filter(|f| f.selectable && f.name != current)
+        .map(|f| (f.name.clone(), label(f, t), f.depth))
+        .collect()
 }
 
 /// The folder list, from the session's cache when fresh.

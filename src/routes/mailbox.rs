@@ -2,17 +2,19 @@
 
 use axum::Router;
 use axum::extract::{OriginalUri, Path, Query};
+use axum::http::Uri;
 use axum::response::Response;
 use axum::routing::get;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use serde::Deserialize;
 
-use super::chrome::{Chrome, chrome, fail_in, folder_list, label};
+use super::chrome::{Chrome, chrome, fail_in, folder_list, label, move_targets};
 use super::render;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
 use crate::imap::MailboxName;
+use crate::imap::folders::Role;
 use crate::imap::listing::{self, Page, Summary};
 use crate::message::text::human_size;
 use crate::session::CurrentUser;
@@ -24,10 +26,13 @@ pub fn router() -> Router<AppState> {
 #[derive(Deserialize)]
 struct ListQuery {
     page: Option<String>,
+    /// `page`: every message on the page starts selected (select-all without JavaScript).
+    select: Option<String>,
 }
 
 /// One line of the list, ready to print.
 struct Row {
+    uid: u32,
     href: String,
     from: String,
     from_title: String,
@@ -61,6 +66,19 @@ struct MailboxPage {
     title: String,
     rows: Vec<Row>,
     pager: Pager,
+    /// The action form: where it posts, the folder's UIDVALIDITY, where to come back to.
+    actions_href: String,
+    validity: u32,
+    here: String,
+    in_junk: bool,
+    move_targets: Vec<(String, String, usize)>,
+    /// "Empty Trash" / "Empty Spam" in those folders.
+    empty_label: Option<&'static str>,
+    /// This page with every message selected, or with none when they all are.
+    select_href: String,
+    all_checked: bool,
+    /// "Select all 600 messages in this folder".
+    select_folder: String,
 }
 
 async fn show_mailbox(
@@ -90,10 +108,14 @@ async fn show_mailbox(
     let chrome = chrome(&user, lang, name.as_str(), here).await?;
     let t = chrome.t;
     let folders = folder_list(&user).await?;
-    let title = folders
-        .find(name.as_str())
+    let folder = folders.find(name.as_str());
+    let title = folder
         .map(|f| label(f, t))
         .unwrap_or_else(|| name.as_str().to_owned());
+    let role = folder.and_then(|f| f.role);
+    let all_checked = query.select.as_deref() == Some("page");
+    // Actions come back to this page as it is, not to its select-all variant.
+    let back = with_param(&uri, "select", None);
     let base = name.url();
     let now = Utc::now();
     let rows = page
@@ -103,15 +125,29 @@ async fn show_mailbox(
         .collect();
     let pager = pager(&page, &base);
     Ok(render(&MailboxPage {
-        chrome,
         title,
         rows,
         pager,
+        actions_href: format!("{base}/actions"),
+        validity: page.uid_validity,
+        in_junk: role == Some(Role::Junk),
+        move_targets: move_targets(&folders, name.as_str(), t),
+        empty_label: match role {
+            Some(Role::Trash) => Some(t.empty_trash),
+            Some(Role::Junk) => Some(t.empty_junk),
+            _ => None,
+        },
+        select_href: with_param(&uri, "select", (!all_checked).then_some("page")),
+        here: back,
+        all_checked,
+        select_folder: (t.select_folder)(page.total),
+        chrome,
     }))
 }
 
 fn row(m: &Summary, base: &str, t: &'static Strings, now: DateTime<Utc>) -> Row {
     Row {
+        uid: m.uid,
         href: format!("{base}/{}", m.uid),
         from: if m.from_name.trim().is_empty() {
             m.from_address.clone()
@@ -146,6 +182,26 @@ fn short_date(date: DateTime<FixedOffset>, now: DateTime<Utc>, t: &'static Strin
         format!("{} {}", date.day(), t.months[date.month0() as usize])
     } else {
         date.format("%d.%m.%Y").to_string()
+    }
+}
+
+/// `uri`'s path and query with `key` set to `value`, or removed when `None`; other
+/// parameters (page, sort, search) are kept as they are.
+fn with_param(uri: &Uri, key: &str, value: Option<&str>) -> String {
+    let kept = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+        .filter(|(k, _)| k != key)
+        .map(|(k, v)| (k.into_owned(), v.into_owned()))
+        .collect::<Vec<_>>();
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    query.extend_pairs(kept);
+    if let Some(value) = value {
+        query.append_pair(key, value);
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        uri.path().to_owned()
+    } else {
+        format!("{}?{query}", uri.path())
     }
 }
 
@@ -188,11 +244,23 @@ mod tests {
             number: 1,
             count: 200,
             total: 10_000,
+            uid_validity: 1,
             messages: vec![],
         };
         let p = pager(&page, "/mail/INBOX");
         assert_eq!(p.newer, None);
         assert_eq!(p.older.as_deref(), Some("/mail/INBOX?page=2"));
         assert_eq!(p.oldest.as_deref(), Some("/mail/INBOX?page=200"));
+    }
+
+    #[test]
+    fn select_all_keeps_the_rest_of_the_query() {
+        let uri: Uri = "/mail/Projects%2FRust?page=3&sort=from".parse().unwrap();
+        assert_eq!(
+            with_param(&uri, "select", Some("page")),
+            "/mail/Projects%2FRust?page=3&sort=from&select=page"
+        );
+        let selected: Uri = "/mail/INBOX?select=page".parse().unwrap();
+        assert_eq!(with_param(&selected, "select", None), "/mail/INBOX");
     }
 }

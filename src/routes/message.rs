@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::chrome::{Chrome, chrome, fail_in, folder_list, label};
+use super::chrome::{Chrome, chrome, fail_in, folder_list, label, move_targets};
 use super::parts::{self, DocumentRequest};
 use super::render;
 use crate::app::AppState;
@@ -181,12 +181,7 @@ async fn show_message(
         .unwrap_or_else(|| name.as_str().to_owned());
     let here = folders.find(name.as_str());
     let in_junk = here.and_then(|f| f.role) == Some(crate::imap::folders::Role::Junk);
-    let move_targets = folders
-        .folders
-        .iter()
-        .filter(|f| f.selectable && f.name != name.as_str())
-        .map(|f| (f.name.clone(), label(f, t), f.depth))
-        .collect();
+    let move_targets = move_targets(&folders, name.as_str(), t);
     let switch_view = opened.view.has_alternative.then(|| match prefer {
         Prefer::Html => (format!("{base}?view=plain"), t.show_plain),
         Prefer::Plain => (base.clone(), t.show_html),

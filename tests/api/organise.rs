@@ -87,16 +87,111 @@ async fn act(app: &TestApp, mailbox: &str, uids: &[u32], fields: &[(&str, &str)]
 
 /// Presses an action button of a message page: its form's hidden fields and `action`.
 async fn message_action(app: &TestApp, page: &Page, action: &str) -> Page {
-    let names = page.attrs("form.message-actions input[type=hidden]", "name");
-    let values = page.attrs("form.message-actions input[type=hidden]", "value");
-    let mut form: Vec<(&str, &str)> = names
+    submit(app, page, "form.message-actions", &[("action", action)]).await
+}
+
+/// Submits the form `form` of `page` as a browser would: its hidden fields, plus `chosen`
+/// (the boxes ticked, the button pressed).
+async fn submit(app: &TestApp, page: &Page, form: &str, chosen: &[(&str, &str)]) -> Page {
+    let names = page.attrs(&format!("{form} input[type=hidden]"), "name");
+    let values = page.attrs(&format!("{form} input[type=hidden]"), "value");
+    let mut fields: Vec<(&str, &str)> = names
         .iter()
         .map(String::as_str)
         .zip(values.iter().map(String::as_str))
         .collect();
-    form.push(("action", action));
-    let target = page.attrs("form.message-actions", "action").remove(0);
-    app.post_form(&target, &form).await
+    fields.extend_from_slice(chosen);
+    let target = page.attrs(form, "action").remove(0);
+    app.post_form(&target, &fields).await
+}
+
+#[tokio::test]
+async fn the_list_acts_on_ticked_messages_a_whole_page_or_the_whole_folder() {
+    let app = spawn_app().await;
+    app.sign_in(User::N(15)).await;
+    let mut server = imap_client::connect(User::N(15)).await;
+    // A folder of its own, with more than a page of messages.
+    for name in ["Bulk", "Bulk done"] {
+        let _ = server.delete(name).await; // left by an earlier run
+        server.create(name).await.unwrap();
+    }
+    for i in 0..60 {
+        imap_client::append(&mut server, "Bulk", &message(&format!("Bulk-{i}"))).await;
+    }
+    let uids = imap_client::search(&mut server, "Bulk", "ALL").await;
+
+    let page = app.get("/mail/Bulk").await;
+    let boxes = page.attrs("form.list-form input[name=uid]", "value");
+    let newest: Vec<String> = uids.iter().rev().take(50).map(u32::to_string).collect();
+    assert_eq!(boxes, newest, "the page's fifty, newest first");
+    assert!(page.attrs("input[name=uid][checked]", "value").is_empty());
+    let validity = page.attrs("form.list-form input[name=validity]", "value");
+    assert_eq!(validity.len(), 1);
+    assert_ne!(validity[0], "0");
+    assert!(
+        page.texts(".list-actions button.danger").is_empty(),
+        "no Empty outside Trash"
+    );
+
+    // Three ticked, flagged: exactly those three.
+    let ticked: Vec<(&str, &str)> = boxes[..3].iter().map(|u| ("uid", u.as_str())).collect();
+    let mut chosen = ticked.clone();
+    chosen.push(("action", "flag"));
+    let flagged = submit(&app, &page, "form.list-form", &chosen).await;
+    assert_eq!(flagged.location(), "/mail/Bulk");
+    let now_flagged = imap_client::search(&mut server, "Bulk", "FLAGGED").await;
+    let mut expected: Vec<u32> = boxes[..3].iter().map(|u| u.parse().unwrap()).collect();
+    expected.sort();
+    assert_eq!(now_flagged, expected);
+
+    // "Select all on this page" without JavaScript: the same page, every box ticked, and
+    // acting from it comes back to the plain page.
+    let link = page.attrs("a.select-page", "href").remove(0);
+    assert_eq!(link, "/mail/Bulk?select=page");
+    let all_on_page = app.get(&link).await;
+    assert_eq!(
+        all_on_page.attrs("input[name=uid][checked]", "value"),
+        newest
+    );
+    let ticked: Vec<(&str, &str)> = newest.iter().map(|u| ("uid", u.as_str())).collect();
+    let mut chosen = ticked;
+    chosen.push(("action", "read"));
+    let read = submit(&app, &all_on_page, "form.list-form", &chosen).await;
+    assert_eq!(read.location(), "/mail/Bulk");
+    assert_eq!(
+        imap_client::search(&mut server, "Bulk", "SEEN").await.len(),
+        50
+    );
+
+    // "Move" with no folder chosen: a notice, nothing moved.
+    let unaimed = submit(
+        &app,
+        &page,
+        "form.list-form",
+        &[("uid", &boxes[0]), ("action", "move"), ("target", "")],
+    )
+    .await;
+    assert_eq!(unaimed.location(), "/mail/Bulk");
+    assert_eq!(
+        app.get("/mail/Bulk").await.texts(".flash"),
+        vec!["Choose a folder to move the messages to."]
+    );
+    assert_eq!(imap_client::count(&mut server, "Bulk").await, 60);
+
+    // All sixty, from the first page, in one action.
+    let whole = submit(
+        &app,
+        &page,
+        "form.list-form",
+        &[("all", "1"), ("action", "move"), ("target", "Bulk done")],
+    )
+    .await;
+    assert_eq!(whole.location(), "/mail/Bulk");
+    assert_eq!(imap_client::count(&mut server, "Bulk").await, 0);
+    assert_eq!(imap_client::count(&mut server, "Bulk done").await, 60);
+    for name in ["Bulk", "Bulk done"] {
+        server.delete(name).await.unwrap();
+    }
 }
 
 #[tokio::test]

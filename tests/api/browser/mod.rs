@@ -1,6 +1,7 @@
 //! Real headless Chromium, driven through chromedriver: the harness (driver, browser with
 //! Posta-friendly flags, page helpers) and the browser tests, one file per story.
 
+mod organise;
 mod reading;
 mod signin;
 
