@@ -190,38 +190,50 @@ where
     let (first, rest) = lines.split_first().expect("a command has a line");
     let tag = session.run_command(first).await?;
     for line in rest {
-        loop {
-            let response = session
-                .read_response()
-                .await?
-                .ok_or(ImapError::ConnectionLost)?;
-            match response.parsed() {
-                Response::Continue { .. } => break,
-                Response::Done {
-                    tag: done,
-                    status,
-                    outcome,
-                } if *done == tag => {
-                    return Err(refusal(status, outcome.information.as_deref()));
-                }
-                other => each(other),
-            }
+        if let Turn::Completed = next_turn(session, &tag, true, &mut each).await? {
+            return Err(ImapError::Io(std::io::Error::other(
+                "the server completed the command before reading all of it",
+            )));
         }
         session.run_command_untagged(line).await?;
     }
+    next_turn(session, &tag, false, &mut each).await?;
+    Ok(())
+}
+
+/// What a wait for the server ended with.
+enum Turn {
+    /// `+`: send the literal.
+    GoAhead,
+    /// The command's tagged OK.
+    Completed,
+}
+
+/// Reads responses, passing untagged ones to `each`, until the go-ahead for a literal (when
+/// `literal` is set) or the command's completion; NO and BAD are errors.
+async fn next_turn<T>(
+    session: &mut Session<T>,
+    tag: &async_imap::imap_proto::RequestId,
+    literal: bool,
+    each: &mut impl FnMut(&Response<'_>),
+) -> Result<Turn, ImapError>
+where
+    T: tokio::io::AsyncRead + tokio::io::AsyncWrite + Unpin + fmt::Debug + Send,
+{
     loop {
         let response = session
             .read_response()
             .await?
             .ok_or(ImapError::ConnectionLost)?;
         match response.parsed() {
+            Response::Continue { .. } if literal => return Ok(Turn::GoAhead),
             Response::Done {
                 tag: done,
                 status,
                 outcome,
-            } if *done == tag => {
+            } if done == tag => {
                 return match status {
-                    Status::Ok => Ok(()),
+                    Status::Ok => Ok(Turn::Completed),
                     other => Err(refusal(other, outcome.information.as_deref())),
                 };
             }
