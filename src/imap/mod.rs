@@ -10,8 +10,12 @@ pub mod listing;
 pub mod mail_session;
 pub mod mailbox_name;
 pub mod reading;
+pub mod search;
+pub mod sort;
 pub mod stream;
+pub mod threads;
 pub mod utf7;
+pub mod view;
 
 pub use connect::{Capabilities, Connector, LoginError};
 pub use mail_session::{Imap, MailError, MailSession, MailSessions};
