@@ -22,6 +22,8 @@ const SIGNED_IN: &str = "signed_in";
 const NOTICE: &str = "notice";
 /// Senders whose remote content the person chose to always load, for this session.
 const REMOTE_SENDERS: &str = "remote_senders";
+/// How the person last chose to see message lists (sort, conversations), for this session.
+const LIST_PREFS: &str = "list_prefs";
 /// More than enough for a session; keeps the stored session small whatever a client posts.
 const MAX_REMOTE_SENDERS: usize = 200;
 
@@ -34,6 +36,15 @@ pub struct SignedIn {
     pub email: String,
     /// Token every state-changing form must carry.
     pub csrf: String,
+}
+
+/// How message lists are shown, as last chosen in this session.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPrefs {
+    /// A sort code (`from-asc`); `None` for the folder's own order, newest first.
+    pub sort: Option<String>,
+    /// Conversations grouped.
+    pub threads: bool,
 }
 
 /// A tower-sessions session with Posta's keys.
@@ -92,6 +103,22 @@ impl TypedSession {
         senders.push(address);
         self.0
             .insert(REMOTE_SENDERS, senders)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("saving session: {e}")))
+    }
+
+    pub async fn list_prefs(&self) -> ListPrefs {
+        self.0
+            .get(LIST_PREFS)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    pub async fn set_list_prefs(&self, prefs: &ListPrefs) -> Result<(), AppError> {
+        self.0
+            .insert(LIST_PREFS, prefs)
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("saving session: {e}")))
     }

@@ -5,6 +5,8 @@ pub mod actions;
 pub mod assets;
 pub mod auth;
 pub mod chrome;
+pub mod list_controls;
+pub mod list_query;
 pub mod mailbox;
 pub mod message;
 pub mod parts;
