@@ -119,3 +119,41 @@ pub async fn store(imap: &mut Direct, mailbox: &str, uids: &str, change: &str) {
 pub async fn append(imap: &mut Direct, mailbox: &str, message: &[u8]) {
     imap.append(mailbox, None, None, message).await.unwrap();
 }
+
+/// `UID SORT program UTF-8 ALL` in `mailbox` (examined): the server's own order.
+pub async fn sort(imap: &mut Direct, mailbox: &str, program: &str) -> Vec<u32> {
+    use async_imap::imap_proto::{MailboxDatum, Response};
+    imap.examine(mailbox).await.unwrap();
+    let tag = imap
+        .run_command(format!("UID SORT {program} UTF-8 ALL"))
+        .await
+        .unwrap();
+    let mut uids = Vec::new();
+    loop {
+        let response = imap.read_response().await.unwrap().expect("SORT answer");
+        match response.parsed() {
+            Response::MailboxData(MailboxDatum::Sort(found)) => uids.extend(found),
+            Response::Done { tag: done, .. } if *done == tag => break,
+            _ => {}
+        }
+    }
+    uids
+}
+
+/// `UID SEARCH CHARSET UTF-8 key {n+}text` in `mailbox`: a search for non-ASCII text, sent
+/// as a LITERAL+ literal the way the RFC wants it. Ascending UIDs.
+pub async fn search_utf8(imap: &mut Direct, mailbox: &str, key: &str, text: &str) -> Vec<u32> {
+    let criteria = format!("CHARSET UTF-8 {key} {{{}+}}\r\n{text}", text.len());
+    search(imap, mailbox, &criteria).await
+}
+
+/// Names of the folders `user` subscribes to, as the server spells them (modified UTF-7).
+pub async fn subscribed(imap: &mut Direct) -> Vec<String> {
+    imap.lsub(Some(""), Some("*"))
+        .await
+        .unwrap()
+        .map_ok(|n| n.name().to_owned())
+        .try_collect()
+        .await
+        .unwrap()
+}

@@ -16,3 +16,4 @@ mod mailbox;
 mod message;
 mod organise;
 mod reading;
+mod search;
