@@ -8,12 +8,15 @@ use axum::Router;
 use axum::extract::FromRef;
 use tokio::net::TcpListener;
 use tower_sessions::cookie::SameSite;
-use tower_sessions::{Expiry, MemoryStore, SessionManagerLayer};
+use tower_sessions::{Expiry, SessionManagerLayer};
 
 use crate::config::Config;
 use crate::discovery::{Discoverer, DiscoveryConfig};
+use crate::imap::mail_session::Limits;
 use crate::imap::{Connector, MailSessions};
 use crate::routes;
+use crate::session_store::MemoryRecords;
+use crate::throttle::SignInThrottle;
 
 /// Everything handlers share. Cheap to clone.
 #[derive(Clone)]
@@ -21,6 +24,8 @@ pub struct AppState {
     pub config: Arc<Config>,
     /// Live mail sessions, one per signed-in browser session.
     pub mail: MailSessions,
+    /// Browser sessions' records (who is signed in, CSRF token, notices).
+    pub records: MemoryRecords,
     /// For servers the operator configured: trusted, no address policy.
     pub trusted: Connector,
     /// For servers a person typed or discovery found: private addresses refused unless the
@@ -28,6 +33,8 @@ pub struct AppState {
     pub public: Connector,
     /// Finds servers from an email address when none is fixed or typed.
     pub discoverer: Discoverer,
+    /// Failed sign-ins, by account and by address.
+    pub throttle: Arc<SignInThrottle>,
 }
 
 impl FromRef<AppState> for MailSessions {
@@ -71,9 +78,15 @@ impl AppState {
             refuse_private: !config.allow_private_upstreams,
             ..trusted.clone()
         };
+        let limits = Limits {
+            idle: config.session_idle_timeout,
+            lifetime: config.session_lifetime,
+        };
         Ok(AppState {
+            throttle: Arc::new(SignInThrottle::new(config.sign_in_limit)),
             config: Arc::new(config),
-            mail: MailSessions::default(),
+            mail: MailSessions::new(limits),
+            records: MemoryRecords::new(limits),
             trusted,
             public,
             discoverer,
@@ -84,15 +97,15 @@ impl AppState {
 /// The whole HTTP application, without a socket (tests may drive it directly).
 pub fn app(state: AppState) -> Router {
     let config = &state.config;
-    let sessions = SessionManagerLayer::new(MemoryStore::default())
+    // No expiry on the cookie: it dies with the browser. The store enforces the limits.
+    let sessions = SessionManagerLayer::new(state.records.clone())
         .with_name("posta_session")
         .with_http_only(true)
         .with_same_site(SameSite::Strict)
         .with_secure(config.secure_cookies)
-        .with_expiry(Expiry::OnInactivity(
-            time::Duration::try_from(config.session_timeout).unwrap_or(time::Duration::HOUR),
-        ));
-    routes::router(state).layer(sessions)
+        .with_expiry(Expiry::OnSessionEnd);
+    let https = axum::middleware::from_fn_with_state(state.clone(), routes::guard::https_only);
+    routes::router(state).layer(sessions).layer(https)
 }
 
 /// A bound, not yet serving, Posta.
@@ -118,16 +131,21 @@ impl Application {
     /// Serves until ctrl-c / SIGTERM, closing idle IMAP connections in the background.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {
         let Application { listener, state } = self;
-        let reaper = tokio::spawn(
-            state
-                .mail
-                .clone()
-                .reap(state.config.imap_idle_timeout, state.config.session_timeout),
-        );
-        let result = axum::serve(listener, app(state))
+        let reaper = tokio::spawn(state.mail.clone().reap(state.config.imap_idle_timeout));
+        let records = state.records.clone();
+        let pruner = tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(60));
+            loop {
+                tick.tick().await;
+                records.prune();
+            }
+        });
+        let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
+        let result = axum::serve(listener, service)
             .with_graceful_shutdown(shutdown_signal())
             .await;
         reaper.abort();
+        pruner.abort();
         result
     }
 }

@@ -36,9 +36,19 @@ pub struct Config {
     #[arg(long, env = "POSTA_IMAP_IDLE_TIMEOUT", default_value = "5m", value_parser = parse_duration)]
     pub imap_idle_timeout: Duration,
 
-    /// Sign a person out after this long without a request.
-    #[arg(long, env = "POSTA_SESSION_TIMEOUT", default_value = "1h", value_parser = parse_duration)]
-    pub session_timeout: Duration,
+    /// Sign a person out after this long without a request; pages warn a little before.
+    #[arg(
+        long,
+        alias = "session-timeout",
+        env = "POSTA_SESSION_IDLE_TIMEOUT",
+        default_value = "30m",
+        value_parser = parse_duration
+    )]
+    pub session_idle_timeout: Duration,
+
+    /// Sign a person out this long after signing in, however active.
+    #[arg(long, env = "POSTA_SESSION_LIFETIME", default_value = "12h", value_parser = parse_duration)]
+    pub session_lifetime: Duration,
 
     /// Let people type servers on private, loopback or link-local addresses in the advanced
     /// sign-in fields (for a gateway inside a company network). Off by default so a public
@@ -46,10 +56,22 @@ pub struct Config {
     #[arg(long, env = "POSTA_ALLOW_PRIVATE_UPSTREAMS")]
     pub allow_private_upstreams: bool,
 
-    /// Mark cookies `Secure`. Turn on whenever people reach Posta over HTTPS (e.g. behind a
-    /// TLS-terminating proxy).
+    /// Mark cookies `Secure` and send HSTS on every response. Turn on whenever people reach
+    /// Posta only over HTTPS (e.g. behind a TLS-terminating proxy).
     #[arg(long, env = "POSTA_SECURE_COOKIES")]
     pub secure_cookies: bool,
+
+    /// Posta is behind a reverse proxy that sets `X-Forwarded-Proto`, `X-Forwarded-For` and
+    /// `X-Forwarded-Host`: believe them (HTTPS requests get `Secure` cookies and HSTS; sign-in
+    /// limits count the person's address, not the proxy's). Never turn on when people can
+    /// reach Posta directly, or they could forge those headers.
+    #[arg(long, env = "POSTA_TRUST_PROXY")]
+    pub trust_proxy: bool,
+
+    /// Failed sign-ins allowed per account in 15 minutes (three times as many per client
+    /// address, for offices behind one address) before further attempts are refused.
+    #[arg(long, env = "POSTA_SIGN_IN_LIMIT", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
+    pub sign_in_limit: u32,
 }
 
 impl Config {

@@ -27,6 +27,9 @@ pub enum AppError {
     /// A state-changing request without the right CSRF token.
     #[error("CSRF token missing or wrong")]
     Csrf,
+    /// A state-changing request whose `Origin` (or `Referer`) is another site.
+    #[error("request from another origin")]
+    ForeignOrigin,
     /// The IMAP server failed or answered something we could not use.
     #[error("mail server failed")]
     Upstream(#[source] anyhow::Error),
@@ -49,11 +52,30 @@ pub enum ErrorKind {
     BadRequest,
     FolderChanged,
     Csrf,
+    ForeignOrigin,
+    /// A body over the limit (413).
+    TooLarge,
+    /// A method this address does not take (405).
+    MethodNotAllowed,
     Upstream,
     Internal,
 }
 
 impl ErrorKind {
+    /// The page for a bare response some layer or extractor gave (axum's own 405, a body
+    /// over the limit, a form that does not parse), so those get a page in words too.
+    pub fn of_status(status: StatusCode) -> Option<ErrorKind> {
+        Some(match status {
+            StatusCode::METHOD_NOT_ALLOWED => ErrorKind::MethodNotAllowed,
+            StatusCode::PAYLOAD_TOO_LARGE => ErrorKind::TooLarge,
+            StatusCode::BAD_REQUEST
+            | StatusCode::UNSUPPORTED_MEDIA_TYPE
+            | StatusCode::UNPROCESSABLE_ENTITY => ErrorKind::BadRequest,
+            StatusCode::NOT_FOUND => ErrorKind::NotFound,
+            _ => return None,
+        })
+    }
+
     pub fn message(self, t: &Strings) -> &'static str {
         match self {
             ErrorKind::NotFound => t.err_not_found,
@@ -62,6 +84,9 @@ impl ErrorKind {
             ErrorKind::BadRequest => t.err_bad_request,
             ErrorKind::FolderChanged => t.err_folder_changed,
             ErrorKind::Csrf => t.err_form_expired,
+            ErrorKind::ForeignOrigin => t.err_foreign_origin,
+            ErrorKind::TooLarge => t.err_too_large,
+            ErrorKind::MethodNotAllowed => t.err_method,
             ErrorKind::Upstream => t.err_upstream,
             ErrorKind::Internal => t.err_internal,
         }
@@ -77,6 +102,7 @@ impl AppError {
             AppError::BadRequest(_) => ErrorKind::BadRequest,
             AppError::FolderChanged => ErrorKind::FolderChanged,
             AppError::Csrf => ErrorKind::Csrf,
+            AppError::ForeignOrigin => ErrorKind::ForeignOrigin,
             AppError::Upstream(_) => ErrorKind::Upstream,
             AppError::Internal(_) | AppError::SessionEnded => ErrorKind::Internal,
         }
@@ -89,7 +115,7 @@ impl AppError {
             }
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::FolderChanged => StatusCode::CONFLICT,
-            AppError::Csrf => StatusCode::FORBIDDEN,
+            AppError::Csrf | AppError::ForeignOrigin => StatusCode::FORBIDDEN,
             AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::SessionEnded => StatusCode::SEE_OTHER,

@@ -6,6 +6,9 @@ use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use std::convert::Infallible;
 
+mod folders;
+pub use folders::FolderStrings;
+
 /// Name of the cookie that remembers an explicit language choice.
 pub const LANG_COOKIE: &str = "posta_lang";
 
@@ -150,6 +153,12 @@ pub struct Strings {
     pub login_bad_port: &'static str,
     pub login_protocol: &'static str,
     pub session_ended: &'static str,
+    pub err_foreign_origin: &'static str,
+    pub err_too_large: &'static str,
+    pub err_method: &'static str,
+    pub err_too_many_sign_ins: &'static str,
+    pub idle_warning: &'static str,
+    pub stay_signed_in: &'static str,
     pub signed_out: &'static str,
     pub err_folder_changed: &'static str,
     pub notice_nothing_selected: &'static str,
@@ -220,6 +229,8 @@ pub struct Strings {
     pub note_results_cut: fn(usize) -> String,
     /// Short month names, January first.
     pub months: [&'static str; 12],
+    /// The folders page.
+    pub folder_admin: &'static FolderStrings,
 }
 
 pub static EN: Strings = Strings {
@@ -307,6 +318,12 @@ pub static EN: Strings = Strings {
     login_bad_port: "The port must be a number from 1 to 65535.",
     login_protocol: "The server at that address does not speak IMAP as expected.",
     session_ended: "Your session has ended. Please sign in again.",
+    err_foreign_origin: "This form was sent from another website, so nothing was done. If it was you, go back to Posta and try again there.",
+    err_too_large: "What was sent is too large for Posta to accept.",
+    err_method: "This address cannot be used that way.",
+    err_too_many_sign_ins: "Too many failed sign-ins. For safety, please wait 15 minutes before trying again.",
+    idle_warning: "Nothing has happened here for a while. For safety you will be signed out in",
+    stay_signed_in: "Stay signed in",
     signed_out: "You have signed out. Nothing of your mail is kept on this computer.",
     err_folder_changed: "The folder changed since this page was shown (another mail program renumbered it), so nothing was done. Please look at it again.",
     notice_nothing_selected: "Select at least one message first.",
@@ -391,6 +408,7 @@ pub static EN: Strings = Strings {
     months: [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ],
+    folder_admin: &folders::EN,
 };
 
 pub static RU: Strings = Strings {
@@ -478,6 +496,12 @@ pub static RU: Strings = Strings {
     login_bad_port: "Порт должен быть числом от 1 до 65535.",
     login_protocol: "Сервер по этому адресу отвечает не по протоколу IMAP.",
     session_ended: "Сеанс завершён. Войдите снова.",
+    err_foreign_origin: "Форма отправлена с другого сайта, поэтому ничего не сделано. Если это были вы, вернитесь в Posta и повторите там.",
+    err_too_large: "Отправленные данные слишком велики.",
+    err_method: "Этот адрес так использовать нельзя.",
+    err_too_many_sign_ins: "Слишком много неудачных попыток входа. Ради безопасности подождите 15 минут и попробуйте снова.",
+    idle_warning: "Вы давно ничего не делали. Ради безопасности сеанс завершится через",
+    stay_signed_in: "Остаться в почте",
     signed_out: "Вы вышли. На этом компьютере не осталось ничего из вашей почты.",
     err_folder_changed: "Папка изменилась с тех пор, как страница была открыта (её перенумеровала другая почтовая программа), поэтому ничего не сделано. Откройте её заново.",
     notice_nothing_selected: "Сначала выберите хотя бы одно письмо.",
@@ -569,6 +593,7 @@ pub static RU: Strings = Strings {
     months: [
         "янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек",
     ],
+    folder_admin: &folders::RU,
 };
 
 /// "1 message", "3 messages"; `None` is the whole folder.

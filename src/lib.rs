@@ -23,4 +23,6 @@ pub mod imap;
 pub mod message;
 pub mod routes;
 pub mod session;
+pub mod session_store;
+pub mod throttle;
 pub mod upstream;

@@ -174,6 +174,7 @@ where
             .await
             .map_err(IntoResponse::into_response)?;
         let sessions = MailSessions::from_ref(state);
+        let mut ended = false;
         if let Some(who) = session.signed_in().await {
             if let Some(mail) = sessions.get(&who.key) {
                 return Ok(CurrentUser {
@@ -183,9 +184,11 @@ where
                     session,
                 });
             }
-            // The mail session is gone (expired, or Posta restarted): start over.
+            // The mail session is gone (timed out, or Posta restarted): start over.
             session.sign_out().await;
+            ended = true;
         }
+        let login = if ended { "/login?expired=1" } else { "/login" };
         let next = if parts.method == Method::GET {
             let uri = parts
                 .extensions
@@ -194,11 +197,12 @@ where
                 .unwrap_or_else(|| parts.uri.clone());
             let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
             format!(
-                "/login?next={}",
+                "{login}{}next={}",
+                if ended { '&' } else { '?' },
                 percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC)
             )
         } else {
-            "/login".to_owned()
+            login.to_owned()
         };
         Err(Redirect::to(&next).into_response())
     }

@@ -1,8 +1,8 @@
 //! The folder list: every mailbox the server LISTs, names decoded from modified UTF-7,
 //! special-use roles recognised (by attribute, else by the usual localized names), unread
-//! counts, ordered as a tree with the Inbox and role folders first.
+//! counts and subscriptions, ordered as a tree with the Inbox and role folders first.
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, HashMap, HashSet};
 
 use async_imap::error::Error as ImapError;
 use async_imap::imap_proto::{NameAttribute, StatusAttribute};
@@ -78,6 +78,12 @@ pub struct Folder {
     pub role: Option<Role>,
     /// False for `\Noselect` containers and parents the server did not list.
     pub selectable: bool,
+    /// False for parents the server did not list, added only to keep the tree whole: there
+    /// is no mailbox of that name to rename or delete.
+    pub listed: bool,
+    /// In the server's subscription list (LSUB): the sidebar shows only these (plus the
+    /// Inbox and role folders), as other mail programs do.
+    pub subscribed: bool,
     pub unseen: Option<u32>,
     pub total: Option<u32>,
 }
@@ -97,6 +103,36 @@ impl FolderList {
     pub fn by_role(&self, role: Role) -> Option<&Folder> {
         self.folders.iter().find(|f| f.role == Some(role))
     }
+
+    /// The folders the sidebar shows, in display order: subscribed ones, the Inbox, role
+    /// folders and `current` (so the open folder is never missing), with their parents so
+    /// the tree stays whole.
+    pub fn sidebar<'a>(&'a self, current: &str) -> impl Iterator<Item = &'a Folder> + 'a {
+        let wanted: Vec<&str> = self
+            .folders
+            .iter()
+            .filter(|f| f.subscribed || f.role.is_some() || f.name == current)
+            .map(|f| f.name.as_str())
+            .collect();
+        let delimiter = self.delimiter.clone();
+        self.folders.iter().filter(move |f| {
+            wanted.iter().any(|w| {
+                *w == f.name
+                    || delimiter.as_deref().is_some_and(|d| {
+                        w.strip_prefix(f.name.as_str())
+                            .is_some_and(|rest| rest.starts_with(d))
+                    })
+            })
+        })
+    }
+
+    /// Folders below `name` (children, grandchildren…), in display order.
+    pub fn descendants<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Folder> + 'a {
+        let prefix = self.delimiter.as_deref().map(|d| format!("{name}{d}"));
+        self.folders
+            .iter()
+            .filter(move |f| prefix.as_deref().is_some_and(|p| f.name.starts_with(p)))
+    }
 }
 
 /// A folder as LISTed, before ordering.
@@ -104,14 +140,18 @@ struct Listed {
     wire: String,
     delimiter: Option<String>,
     attributes: Vec<NameAttribute<'static>>,
+    subscribed: bool,
 }
 
-/// LISTs every folder with its counts: one round trip on servers with LIST-STATUS (Dovecot,
-/// Cyrus, Gmail has not), else a STATUS per selectable folder.
+/// LISTs every folder with its counts and subscriptions: one round trip on servers with
+/// LIST-EXTENDED and LIST-STATUS (Dovecot, Cyrus; Gmail has not), else a STATUS per
+/// selectable folder and an LSUB.
 pub async fn list(imap: &mut Imap) -> Result<FolderList, ImapError> {
+    let extended = imap.caps.has("LIST-EXTENDED");
     let list_status = imap.caps.has("LIST-STATUS");
-    let special_use = imap.caps.has("SPECIAL-USE") && imap.caps.has("LIST-EXTENDED");
+    let special_use = imap.caps.has("SPECIAL-USE") && extended;
     let returns: Vec<&str> = [
+        extended.then_some("SUBSCRIBED"),
         special_use.then_some("SPECIAL-USE"),
         list_status.then_some("STATUS (MESSAGES UNSEEN)"),
     ]
@@ -123,13 +163,14 @@ pub async fn list(imap: &mut Imap) -> Result<FolderList, ImapError> {
     } else {
         format!("\"*\" RETURN ({})", returns.join(" "))
     };
-    let listed: Vec<Listed> = imap
+    let mut listed: Vec<Listed> = imap
         .session
         .list(Some(""), Some(&pattern))
         .await?
         .map_ok(|n| Listed {
             wire: n.name().to_owned(),
             delimiter: n.delimiter().map(str::to_owned),
+            subscribed: n.attributes().iter().any(is_subscribed_attribute),
             attributes: n
                 .attributes()
                 .iter()
@@ -156,7 +197,25 @@ pub async fn list(imap: &mut Imap) -> Result<FolderList, ImapError> {
             counts.insert(l.wire.clone(), (status.unseen, Some(status.exists)));
         }
     }
+    if !extended {
+        // LSUB may name mailboxes that no longer exist; only listed ones are marked.
+        let subscribed: HashSet<String> = imap
+            .session
+            .lsub(Some(""), Some("*"))
+            .await?
+            .map_ok(|n| n.name().to_owned())
+            .try_collect()
+            .await?;
+        for l in &mut listed {
+            l.subscribed = subscribed.contains(&l.wire);
+        }
+    }
     Ok(arrange(listed, &counts))
+}
+
+/// `\Subscribed`, which LIST-EXTENDED servers add when asked to `RETURN (SUBSCRIBED)`.
+fn is_subscribed_attribute(attribute: &NameAttribute) -> bool {
+    matches!(attribute, NameAttribute::Extension(e) if e.eq_ignore_ascii_case("\\Subscribed"))
 }
 
 fn status_counts(attributes: &[StatusAttribute]) -> (Option<u32>, Option<u32>) {
@@ -255,6 +314,8 @@ fn arrange(
                     depth,
                     role: roles.get(&l.wire).copied(),
                     selectable: is_selectable(&l.attributes),
+                    listed: true,
+                    subscribed: l.subscribed,
                     unseen,
                     total,
                 });
@@ -265,6 +326,8 @@ fn arrange(
                     depth,
                     role: None,
                     selectable: false,
+                    listed: false,
+                    subscribed: false,
                     unseen: None,
                     total: None,
                 });
@@ -298,6 +361,7 @@ mod tests {
             wire: wire.to_owned(),
             delimiter: Some("/".to_owned()),
             attributes,
+            subscribed: false,
         }
     }
 
@@ -405,6 +469,39 @@ mod tests {
         assert_eq!(
             shown,
             vec![("A", 0, false), ("A/B", 1, false), ("A/B/C", 2, true)]
+        );
+    }
+
+    #[test]
+    fn the_sidebar_shows_subscribed_role_and_open_folders_with_their_parents() {
+        let mut subscribed = listed("Projects/Rust/Async", vec![]);
+        subscribed.subscribed = true;
+        let list = arrange(
+            vec![
+                listed("INBOX", vec![]),
+                listed("Trash", vec![NameAttribute::Trash]),
+                listed("Projects", vec![]),
+                listed("Projects/Rust", vec![]),
+                subscribed,
+                listed("Projects/Go", vec![]),
+                listed("Hidden", vec![]),
+                listed("Open", vec![]),
+            ],
+            &HashMap::new(),
+        );
+
+        let shown: Vec<&str> = list.sidebar("Open").map(|f| f.name.as_str()).collect();
+
+        assert_eq!(
+            shown,
+            [
+                "INBOX",
+                "Trash",
+                "Open",
+                "Projects",
+                "Projects/Rust",
+                "Projects/Rust/Async"
+            ]
         );
     }
 

@@ -92,6 +92,8 @@ pub struct MailSession {
     imap: Mutex<Option<Imap>>,
     /// When a request last used this session: drives idle close and session expiry.
     last_used: SyncMutex<Instant>,
+    /// When the person signed in: no session outlives [`Limits::lifetime`].
+    started: Instant,
     /// Folder list with counts, refreshed after [`FOLDER_CACHE_TTL`] or a change.
     folders: SyncMutex<Option<(Instant, Arc<FolderList>)>>,
     /// Message structures by mailbox, UIDVALIDITY and UID: they never change.
@@ -112,6 +114,7 @@ impl MailSession {
             connector,
             imap: Mutex::new(Some(imap)),
             last_used: SyncMutex::new(Instant::now()),
+            started: Instant::now(),
             folders: SyncMutex::new(None),
             structures: Lru::new(STRUCTURE_CACHE),
             documents: Lru::new(DOCUMENT_CACHE),
@@ -230,6 +233,11 @@ impl MailSession {
         self.last_used.lock().expect("clock poisoned").elapsed()
     }
 
+    /// Whether the person has been away too long, or signed in too long ago.
+    fn is_over(&self, limits: &Limits) -> bool {
+        self.idle_for() >= limits.idle || self.started.elapsed() >= limits.lifetime
+    }
+
     /// Closes the connection if nobody is using it right now. Returns whether one was closed.
     pub async fn close_if_idle(&self, idle: Duration) -> bool {
         if self.idle_for() < idle {
@@ -269,10 +277,29 @@ fn is_connection_lost(e: &ImapError) -> bool {
 /// Random, unguessable key that ties a browser session to its mail session.
 pub type SessionKey = String;
 
+/// How long a signed-in session lasts.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Without a request for this long, the person is signed out.
+    pub idle: Duration,
+    /// However active, the person signs in again after this long.
+    pub lifetime: Duration,
+}
+
+impl Default for Limits {
+    fn default() -> Self {
+        Limits {
+            idle: Duration::from_secs(30 * 60),
+            lifetime: Duration::from_secs(12 * 3600),
+        }
+    }
+}
+
 /// Every live mail session, by key. Cloning shares the same registry.
 #[derive(Clone, Default)]
 pub struct MailSessions {
     inner: Arc<SyncMutex<Registry>>,
+    limits: Limits,
 }
 
 #[derive(Default)]
@@ -293,13 +320,48 @@ impl MailSessions {
         key
     }
 
+    pub fn new(limits: Limits) -> Self {
+        MailSessions {
+            inner: Arc::default(),
+            limits,
+        }
+    }
+
+    pub fn limits(&self) -> Limits {
+        self.limits
+    }
+
+    /// The live session under `key`, counting this as activity. A session past its idle
+    /// timeout or lifetime ends here (its connection closed in the background) even if the
+    /// reaper has not come round yet, so a limit holds to the request.
     pub fn get(&self, key: &str) -> Option<Arc<MailSession>> {
-        self.inner
+        let session = self
+            .inner
             .lock()
             .expect("registry poisoned")
             .by_key
             .get(key)
-            .cloned()
+            .cloned()?;
+        if session.is_over(&self.limits) {
+            self.remove(key);
+            tokio::spawn(async move { session.close().await });
+            return None;
+        }
+        session.touch();
+        Some(session)
+    }
+
+    /// How long the session under `key` has before it ends, without counting this as
+    /// activity (for the page that warns before an idle sign-out); `None` if it is over.
+    pub fn time_left(&self, key: &str) -> Option<Duration> {
+        let registry = self.inner.lock().expect("registry poisoned");
+        let session = registry.by_key.get(key)?;
+        let idle_left = self.limits.idle.checked_sub(session.idle_for())?;
+        let life_left = self
+            .limits
+            .lifetime
+            .checked_sub(session.started.elapsed())?;
+        Some(idle_left.min(life_left)).filter(|left| !left.is_zero())
     }
 
     /// The session an inline-image token names.
@@ -324,10 +386,11 @@ impl MailSessions {
         self.len() == 0
     }
 
-    /// Closes idle connections and ends sessions unused past `expire`, forever, checking
-    /// often enough that an idle connection never outlives its timeout by much.
-    pub async fn reap(self, idle: Duration, expire: Duration) {
-        let period = (idle / 4).clamp(Duration::from_millis(200), Duration::from_secs(15));
+    /// Closes connections idle for `idle` and ends sessions past their [`Limits`], forever,
+    /// checking often enough that neither outlives its timeout by much.
+    pub async fn reap(self, idle: Duration) {
+        let period = (idle.min(self.limits.idle) / 4)
+            .clamp(Duration::from_millis(200), Duration::from_secs(15));
         let mut tick = tokio::time::interval(period);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
@@ -341,7 +404,7 @@ impl MailSessions {
                 .map(|(k, v)| (k.clone(), v.clone()))
                 .collect();
             for (key, session) in sessions {
-                if session.idle_for() >= expire {
+                if session.is_over(&self.limits) {
                     self.remove(&key);
                     session.close().await;
                 } else {

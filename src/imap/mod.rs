@@ -1,10 +1,13 @@
 //! Talking to IMAP servers: connecting and logging in, the per-session connection, and the
-//! small operations pages need (folders, a page of a mailbox, one message).
+//! small operations pages need (folders and changes to them, a page of a mailbox, one
+//! message).
 
 pub mod actions;
 pub mod cache;
 pub mod command;
 pub mod connect;
+pub mod folder_changes;
+pub mod folder_name;
 pub mod folders;
 pub mod listing;
 pub mod mail_session;

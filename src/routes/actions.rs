@@ -10,8 +10,9 @@ use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 
-use super::chrome::{Chrome, chrome, fail_in, folder_list, label};
-use super::render;
+use super::chrome::{chrome, fail_in, folder_list, label};
+use super::confirm::{Question, confirm_page};
+use super::form::Fields;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
@@ -57,50 +58,10 @@ impl Action {
     }
 }
 
-/// The posted form, as name/value pairs: `uid` repeats, which a struct cannot hold.
-struct Fields(Vec<(String, String)>);
-
-impl Fields {
-    fn parse(body: &[u8]) -> Fields {
-        Fields(
-            url::form_urlencoded::parse(body)
-                .map(|(k, v)| (k.into_owned(), v.into_owned()))
-                .collect(),
-        )
-    }
-
-    fn get(&self, name: &str) -> Option<&str> {
-        self.0
-            .iter()
-            .find(|(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-
-    fn all<'a>(&'a self, name: &'a str) -> impl Iterator<Item = &'a str> {
-        self.0
-            .iter()
-            .filter(move |(k, _)| k == name)
-            .map(|(_, v)| v.as_str())
-    }
-}
-
 /// A folder an action sends messages to.
 struct Destination {
     wire: String,
     label: String,
-}
-
-#[derive(askama::Template)]
-#[template(path = "confirm.html")]
-struct ConfirmPage {
-    chrome: Chrome,
-    question: String,
-    consequence: &'static str,
-    confirm_label: &'static str,
-    action_url: String,
-    /// Every field of the original form, sent again with `confirm=1`.
-    fields: Vec<(String, String)>,
-    cancel: String,
 }
 
 async fn act(
@@ -127,7 +88,14 @@ async fn act(
     if leaves && back.starts_with(&format!("{}/", name.url())) {
         back = name.url();
     }
-    let validity = fields.get("validity").and_then(|v| v.parse().ok());
+    // Absent on forms from older pages; present, it must be a number (the page wrote it).
+    let validity = match fields.get("validity") {
+        None | Some("") => None,
+        Some(v) => Some(
+            v.parse::<u32>()
+                .map_err(|_| AppError::BadRequest("validity is not a number".into()))?,
+        ),
+    };
     let uids = if action == Action::Empty || fields.get("all") == Some("1") {
         UidSet::All
     } else {
@@ -358,7 +326,7 @@ async fn role_folder(
     })
 }
 
-/// The confirmation page: the same form again, with `confirm=1`.
+/// The confirmation page for an action on `name`'s messages.
 async fn confirm(
     user: &CurrentUser,
     lang: Lang,
@@ -369,23 +337,17 @@ async fn confirm(
     back: &str,
 ) -> Result<Response, AppError> {
     let chrome = chrome(user, lang, name.as_str(), back).await?;
-    let t = chrome.t;
-    let mut kept: Vec<(String, String)> = fields
-        .0
-        .iter()
-        .filter(|(k, _)| k != "confirm" && k != "csrf")
-        .cloned()
-        .collect();
-    kept.push(("confirm".into(), "1".into()));
-    Ok(render(&ConfirmPage {
-        question,
-        consequence: t.cannot_be_undone,
-        confirm_label,
-        action_url: format!("{}/actions", name.url()),
-        fields: kept,
-        cancel: back.to_owned(),
+    Ok(confirm_page(
         chrome,
-    }))
+        fields,
+        Question {
+            question,
+            warnings: Vec::new(),
+            confirm_label,
+            action_url: format!("{}/actions", name.url()),
+            cancel: back.to_owned(),
+        },
+    ))
 }
 
 #[cfg(test)]
@@ -410,12 +372,5 @@ mod tests {
         }
         assert_eq!(Action::parse("expunge"), None);
         assert_eq!(Action::parse("Read"), None);
-    }
-
-    #[test]
-    fn repeated_fields_are_all_kept() {
-        let fields = Fields::parse(b"uid=3&uid=5&action=move&target=Projects%2FRust");
-        assert_eq!(fields.all("uid").collect::<Vec<_>>(), ["3", "5"]);
-        assert_eq!(fields.get("target"), Some("Projects/Rust"));
     }
 }

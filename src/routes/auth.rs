@@ -1,6 +1,8 @@
 //! Signing in and out: the login form, connecting to the person's IMAP server with their
 //! password, and tearing everything down again at sign-out.
 
+use std::net::IpAddr;
+
 use axum::extract::{Path, Query, State};
 use axum::http::header::{HeaderMap, SET_COOKIE};
 use axum::http::{HeaderValue, StatusCode};
@@ -9,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use super::guard::ClientIp;
 use super::{assets, render};
 use crate::account::{Account, EmailAddress, Password};
 use crate::app::AppState;
@@ -29,6 +32,7 @@ pub fn router() -> Router<AppState> {
         .route("/", get(show_home))
         .route("/login", get(show_login).post(sign_in))
         .route("/logout", post(sign_out))
+        .route("/session", get(time_left).post(stay_signed_in))
         .route("/lang/{code}", get(choose_language))
 }
 
@@ -104,15 +108,12 @@ async fn show_login(
         imap_port: "",
         imap_security: "tls",
     };
-    let cookie = format!(
-        "{LOGIN_CSRF_COOKIE}={csrf}; Path=/login; HttpOnly; SameSite=Strict{}",
-        if state.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
-    );
-    ([(SET_COOKIE, cookie)], render(&page)).into_response()
+    ([(SET_COOKIE, login_csrf_cookie(&csrf))], render(&page)).into_response()
+}
+
+/// The sign-in form's token cookie, for `/login` only, gone with the browser.
+fn login_csrf_cookie(token: &str) -> String {
+    format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict")
 }
 
 #[derive(Deserialize)]
@@ -131,6 +132,14 @@ struct LoginForm {
     imap_security: String,
     #[serde(default)]
     next: String,
+}
+
+/// The typed password is wiped from memory with the form (the session keeps its own copy in
+/// a [`Password`], wiped the same way).
+impl Drop for LoginForm {
+    fn drop(&mut self) {
+        zeroize::Zeroize::zeroize(&mut self.password);
+    }
 }
 
 /// Why the form is shown again, and with what status.
@@ -168,11 +177,12 @@ async fn sign_in(
     State(state): State<AppState>,
     session: TypedSession,
     lang: Lang,
+    ClientIp(client): ClientIp,
     headers: HeaderMap,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let t = lang.strings();
-    match try_sign_in(&state, &session, t, &headers, &form).await {
+    match try_sign_in(&state, &session, t, client, &headers, &form).await {
         Ok(()) => {
             let expire = format!("{LOGIN_CSRF_COOKIE}=; Path=/login; Max-Age=0");
             (
@@ -190,14 +200,7 @@ async fn sign_in(
                 Some(c) => (c, None),
                 None => {
                     let c = random_token();
-                    let cookie = format!(
-                        "{LOGIN_CSRF_COOKIE}={c}; Path=/login; HttpOnly; SameSite=Strict{}",
-                        if state.config.secure_cookies {
-                            "; Secure"
-                        } else {
-                            ""
-                        }
-                    );
+                    let cookie = login_csrf_cookie(&c);
                     (c, Some(cookie))
                 }
             };
@@ -234,6 +237,7 @@ async fn try_sign_in(
     state: &AppState,
     session: &TypedSession,
     t: &'static Strings,
+    client: Option<IpAddr>,
     headers: &HeaderMap,
     form: &LoginForm,
 ) -> Result<(), Refusal> {
@@ -246,6 +250,14 @@ async fn try_sign_in(
     if form.password.is_empty() {
         return Err(Refusal::new(StatusCode::BAD_REQUEST, t.login_no_password));
     }
+    // Checked before any server is asked, so Posta cannot be used to hammer one.
+    if !state.throttle.allows(email.as_str(), client) {
+        tracing::warn!(user = %email, client = ?client, "sign-in refused: too many failures");
+        return Err(Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            t.err_too_many_sign_ins,
+        ));
+    }
     let chosen = choose_server(state, t, form, &email).await?;
     let connector = chosen.connector;
     let hint = chosen.hint.map(|h| h.text(t.lang));
@@ -256,9 +268,16 @@ async fn try_sign_in(
         imap: chosen.imap,
         smtp: chosen.smtp,
     };
-    let connection = MailSession::open(&account, connector)
-        .await
-        .map_err(|e| refuse_login(t, e, hint))?;
+    let connection = match MailSession::open(&account, connector).await {
+        Ok(connection) => connection,
+        Err(e) => {
+            if matches!(e, LoginError::WrongPassword(_)) {
+                state.throttle.failed(account.email.as_str(), client);
+            }
+            return Err(refuse_login(t, e, hint));
+        }
+    };
+    state.throttle.succeeded(account.email.as_str());
     tracing::info!(user = %account.email, server = %account.imap, "signed in");
     let email = account.email.to_string();
     let key = state
@@ -432,13 +451,42 @@ async fn sign_out(
         .into_response())
 }
 
+/// `GET /session`: seconds until this session ends (plain text), for the page that warns before an idle
+/// sign-out. Asking does not count as activity, or an open tab would keep a kiosk signed in.
+async fn time_left(State(state): State<AppState>, session: TypedSession) -> Response {
+    let left = match session.signed_in().await {
+        Some(who) => state.mail.time_left(&who.key),
+        None => None,
+    };
+    match left {
+        Some(left) => seconds_up(left).to_string().into_response(),
+        None => (StatusCode::UNAUTHORIZED, "0").into_response(),
+    }
+}
+
+/// `POST /session` ("Stay signed in"): the request itself is the activity.
+async fn stay_signed_in(
+    State(state): State<AppState>,
+    user: CurrentUser,
+    Form(form): Form<LogoutForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    let left = state.mail.time_left(&user.who.key).unwrap_or_default();
+    Ok(seconds_up(left).to_string().into_response())
+}
+
+/// Whole seconds, rounded up: a page told "0" goes to sign in, and must not arrive while the
+/// session is still alive (signing in again would count as activity and bounce it back).
+pub fn seconds_up(d: std::time::Duration) -> u64 {
+    d.as_secs() + u64::from(d.subsec_nanos() > 0)
+}
+
 #[derive(Deserialize)]
 struct LangQuery {
     next: Option<String>,
 }
 
 async fn choose_language(
-    State(state): State<AppState>,
     Path(code): Path<String>,
     Query(query): Query<LangQuery>,
 ) -> Result<Response, AppError> {
@@ -447,14 +495,10 @@ async fn choose_language(
         Some(n) if n.starts_with("/login") => n.to_owned(),
         other => safe_next(other),
     };
+    // `Secure` is added over HTTPS by the front door (routes::guard), as on every cookie.
     let cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax{}",
-        lang.code(),
-        if state.config.secure_cookies {
-            "; Secure"
-        } else {
-            ""
-        }
+        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
+        lang.code()
     );
     Ok(([(SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
 }

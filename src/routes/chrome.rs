@@ -35,6 +35,9 @@ pub struct Chrome {
     pub lang_href: String,
     /// What the last action did, shown once.
     pub notice: Option<String>,
+    /// Seconds until an idle sign-out, and how long before it the page warns.
+    pub idle_left: u64,
+    pub idle_warn: u64,
 }
 
 /// Builds the page frame, with `current` (a decoded mailbox name) highlighted.
@@ -47,8 +50,7 @@ pub async fn chrome(
     let t = lang.strings();
     let list = folder_list(user).await?;
     let folders = list
-        .folders
-        .iter()
+        .sidebar(current)
         .map(|f| FolderLink {
             href: mailbox_url(&f.name),
             label: label(f, t),
@@ -67,6 +69,11 @@ pub async fn chrome(
         csrf: user.who.csrf.clone(),
         folders,
         notice: user.session.take_notice().await,
+        idle_left: super::auth::seconds_up(
+            user.sessions.time_left(&user.who.key).unwrap_or_default(),
+        ),
+        // Two minutes' warning, or a fifth of a (test's) short timeout.
+        idle_warn: (user.sessions.limits().idle / 5).as_secs().clamp(1, 120),
         lang_href: format!(
             "/lang/{}?next={}",
             t.other_lang,

@@ -5,6 +5,10 @@ pub mod actions;
 pub mod assets;
 pub mod auth;
 pub mod chrome;
+pub mod confirm;
+pub mod folders;
+pub mod form;
+pub mod guard;
 pub mod list_controls;
 pub mod list_query;
 pub mod mailbox;
@@ -13,7 +17,7 @@ pub mod parts;
 
 use askama::Template;
 use axum::Router;
-use axum::extract::Request;
+use axum::extract::{DefaultBodyLimit, Request};
 use axum::http::header::{self, HeaderValue};
 use axum::middleware::{self, Next};
 use axum::response::{Html, IntoResponse, Response};
@@ -25,16 +29,27 @@ use crate::app::AppState;
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::{Lang, Strings};
 
+/// The largest body an ordinary form may have: a page of ticked messages, a folder name,
+/// a sign-in. Anything bigger is refused before it is read in full.
+pub const FORM_LIMIT: usize = 64 * 1024;
+
 pub fn router(state: AppState) -> Router {
     Router::new()
         .merge(auth::router())
         .merge(actions::router())
+        .merge(folders::router())
         .merge(mailbox::router())
         .merge(message::router())
         .merge(parts::router())
         .merge(assets::router())
         .route("/healthz", get(|| async { "ok" }))
         .fallback(|| async { AppError::NotFound })
+        // Forms are small; a route that takes uploads sets its own, larger limit.
+        .layer(DefaultBodyLimit::max(FORM_LIMIT))
+        .layer(middleware::from_fn_with_state(
+            state.clone(),
+            guard::check_origin,
+        ))
         .layer(middleware::from_fn(error_pages))
         .layer(middleware::from_fn(security_headers))
         .layer(CompressionLayer::new().compress_when(DefaultPredicate::new().and(textual)))
@@ -72,12 +87,23 @@ struct ErrorPage {
     css: &'static str,
 }
 
-/// Turns bare error responses from [`AppError`] into an error page in the person's language.
+/// Turns bare error responses — from [`AppError`], and axum's own (a method the address does
+/// not take, a body over the limit, a form that does not parse) — into an error page in the
+/// person's language. Pages a handler rendered itself (a refused sign-in form) are kept.
 async fn error_pages(request: Request, next: Next) -> Response {
     let lang = Lang::from_headers(request.headers());
     let response = next.run(request).await;
-    let Some(kind) = response.extensions().get::<ErrorKind>().copied() else {
-        return response;
+    let html = response
+        .headers()
+        .get(header::CONTENT_TYPE)
+        .is_some_and(|t| t.as_bytes().starts_with(b"text/html"));
+    let kind = match response.extensions().get::<ErrorKind>() {
+        Some(kind) => *kind,
+        None if !html => match ErrorKind::of_status(response.status()) {
+            Some(kind) => kind,
+            None => return response,
+        },
+        None => return response,
     };
     let t = lang.strings();
     let page = ErrorPage {
@@ -85,14 +111,28 @@ async fn error_pages(request: Request, next: Next) -> Response {
         message: kind.message(t),
         css: assets::css_url(),
     };
-    (response.status(), render(&page)).into_response()
+    let (mut parts, _) = response.into_parts();
+    let rendered = render(&page);
+    parts.headers.remove(header::CONTENT_LENGTH);
+    parts.headers.insert(
+        header::CONTENT_TYPE,
+        HeaderValue::from_static("text/html; charset=utf-8"),
+    );
+    Response::from_parts(parts, rendered.into_body())
 }
 
 /// Content-Security-Policy for Posta's own pages: nothing from anywhere else, no inline
 /// script or style, no framing; the only frames are Posta's own sandboxed message bodies.
 const PAGE_CSP: &str = "default-src 'none'; style-src 'self'; img-src 'self' data:; \
-    script-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; \
+    script-src 'self'; connect-src 'self'; frame-src 'self'; form-action 'self'; frame-ancestors 'none'; \
     base-uri 'none'";
+
+/// Nothing Posta does needs a camera, a microphone, a location or a payment, so no page
+/// (least of all a message's HTML) may ask for one.
+const PERMISSIONS_POLICY: &str = "accelerometer=(), autoplay=(), camera=(), display-capture=(), \
+    geolocation=(), gyroscope=(), magnetometer=(), microphone=(), midi=(), payment=(), \
+    publickey-credentials-get=(), screen-wake-lock=(), serial=(), usb=(), xr-spatial-tracking=(), \
+    browsing-topics=()";
 
 async fn security_headers(request: Request, next: Next) -> Response {
     let is_static = request.uri().path().starts_with("/static/");
@@ -116,6 +156,10 @@ async fn security_headers(request: Request, next: Next) -> Response {
     headers.insert(
         "cross-origin-opener-policy",
         HeaderValue::from_static("same-origin"),
+    );
+    headers.insert(
+        "permissions-policy",
+        HeaderValue::from_static(PERMISSIONS_POLICY),
     );
     if !is_static {
         headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-store"));

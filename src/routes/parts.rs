@@ -59,8 +59,8 @@ fn body_csp(remote: bool) -> &'static str {
 }
 
 /// Downloads can never run in Posta's origin: sandboxed, no sources at all.
-const PART_CSP: &str =
-    "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'";
+const PART_CSP: &str = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; \
+     frame-ancestors 'none'";
 
 /// The iframe URL of an HTML part.
 pub fn body_src(base: &str, path: &PartPath, remote: bool) -> String {

@@ -314,6 +314,11 @@ impl TestApp {
         read(request.send().await.unwrap()).await
     }
 
+    /// Sends any request this client can build (odd methods, forged headers, raw bodies).
+    pub async fn send(&self, request: reqwest::RequestBuilder) -> Page {
+        read(request.send().await.unwrap()).await
+    }
+
     pub async fn post_form(&self, path: &str, form: &[(&str, &str)]) -> Page {
         read(
             self.client
@@ -324,6 +329,22 @@ impl TestApp {
                 .unwrap(),
         )
         .await
+    }
+
+    pub async fn post_form_with(
+        &self,
+        path: &str,
+        form: &[(&str, &str)],
+        headers: &[(&str, &str)],
+    ) -> Page {
+        let mut request = self
+            .client
+            .post(format!("{}{path}", self.address))
+            .form(form);
+        for (k, v) in headers {
+            request = request.header(*k, *v);
+        }
+        read(request.send().await.unwrap()).await
     }
 
     /// Opens the login page and submits it with `fields` (plus its CSRF token).
@@ -351,6 +372,15 @@ impl TestApp {
             page.body
         );
         assert_eq!(page.location(), "/mail/INBOX");
+    }
+
+    /// Submits a form of the folders page (`action` and its fields), with the page's CSRF
+    /// token.
+    pub async fn post_folders(&self, fields: &[(&str, &str)]) -> Page {
+        let csrf = self.get("/folders").await.csrf();
+        let mut all = vec![("csrf", csrf.as_str())];
+        all.extend_from_slice(fields);
+        self.post_form("/folders", &all).await
     }
 
     pub async fn logout(&self) -> Page {

@@ -147,13 +147,28 @@ pub async fn search_utf8(imap: &mut Direct, mailbox: &str, key: &str, text: &str
     search(imap, mailbox, &criteria).await
 }
 
-/// Names of the folders `user` subscribes to, as the server spells them (modified UTF-7).
-pub async fn subscribed(imap: &mut Direct) -> Vec<String> {
-    imap.lsub(Some(""), Some("*"))
-        .await
-        .unwrap()
-        .map_ok(|n| n.name().to_owned())
-        .try_collect()
-        .await
-        .unwrap()
+/// Every mailbox the server lists, by wire name (modified UTF-7), as the server spells it.
+pub async fn mailboxes(imap: &mut Direct) -> Vec<String> {
+    names(imap.list(Some(""), Some("*")).await.unwrap()).await
+}
+
+/// The mailboxes `user` is subscribed to, by wire name.
+pub async fn subscriptions(imap: &mut Direct) -> Vec<String> {
+    names(imap.lsub(Some(""), Some("*")).await.unwrap()).await
+}
+
+async fn names(
+    listing: impl futures::Stream<Item = async_imap::error::Result<async_imap::types::Name>>,
+) -> Vec<String> {
+    let names: Vec<async_imap::types::Name> = listing.try_collect().await.unwrap();
+    names.iter().map(|n| n.name().to_owned()).collect()
+}
+
+/// Deletes what an earlier run of a test left behind (wire names, children first) and drops
+/// their subscriptions; missing ones are fine.
+pub async fn remove_leftovers(imap: &mut Direct, wire_names: &[&str]) {
+    for name in wire_names {
+        let _ = imap.delete(name).await;
+        let _ = imap.unsubscribe(name).await;
+    }
 }

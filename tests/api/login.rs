@@ -17,7 +17,7 @@ async fn signing_in_with_the_right_password_lands_in_the_inbox() {
 }
 
 #[tokio::test]
-async fn the_session_cookie_is_http_only_and_same_site_strict_and_renewed_at_sign_in() {
+async fn the_session_cookie_is_http_only_same_site_strict_dateless_and_renewed_at_sign_in() {
     let app = spawn_app().await;
     let before = app.get("/login").await;
 
@@ -35,6 +35,12 @@ async fn the_session_cookie_is_http_only_and_same_site_strict_and_renewed_at_sig
         .expect("a session cookie is set at sign-in");
     assert!(session.contains("HttpOnly"), "{session}");
     assert!(session.contains("SameSite=Strict"), "{session}");
+    // No date: the cookie dies with the browser (the server keeps the time limits).
+    let lower = session.to_lowercase();
+    assert!(
+        !lower.contains("max-age") && !lower.contains("expires"),
+        "{session}"
+    );
     let old = before
         .headers
         .get_all("set-cookie")

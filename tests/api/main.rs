@@ -8,8 +8,10 @@
 
 mod browser;
 mod connection;
+mod folder_admin;
 mod folders;
 mod helpers;
+mod hostile;
 mod imap_client;
 mod login;
 mod mailbox;
@@ -17,3 +19,5 @@ mod message;
 mod organise;
 mod reading;
 mod search;
+mod security;
+mod sessions;

@@ -109,8 +109,10 @@ async fn an_html_only_message_is_shown_in_a_sandbox_without_anything_dangerous()
             !document.body.contains(forbidden),
             "{forbidden} reached the frame"
         );
+        // Posta's own page has one script of its own, from its own origin.
+        let page_body = page.body.replace("<script src=\"/static/posta-", "");
         assert!(
-            !page.body.contains(forbidden),
+            !page_body.contains(forbidden),
             "{forbidden} reached the page"
         );
     }

@@ -332,7 +332,7 @@ async fn searching_all_folders_finds_hits_everywhere_and_names_their_folder() {
     let page = app.get("/mail/INBOX?subject=Rust&in=all").await;
 
     let mut expected = BTreeSet::new();
-    for wire in imap_client::subscribed(&mut imap).await {
+    for wire in imap_client::subscriptions(&mut imap).await {
         for uid in imap_client::search(&mut imap, &wire, r#"SUBJECT "Rust""#).await {
             expected.insert((wire.clone(), uid));
         }

@@ -3,6 +3,7 @@
 
 mod organise;
 mod reading;
+mod sessions;
 mod signin;
 
 use std::os::unix::process::CommandExt;

@@ -63,8 +63,11 @@ impl Status {
     }
 }
 
+/// A mailbox name, with a quoted name's escapes (`\"`, `\\`) undone (patched for Posta:
+/// upstream hands the escaped form back, so a folder named `a"b` read as `a\"b` and could
+/// not be named again). An atom or a literal is taken as it is.
 pub(crate) fn mailbox(i: &[u8]) -> IResult<&[u8], Cow<'_, str>> {
-    map(astring_utf8, |s| {
+    map(alt((map(quoted, unescape_quoted), astring_utf8)), |s| {
         if s.eq_ignore_ascii_case("INBOX") {
             Cow::Borrowed("INBOX")
         } else {
@@ -72,6 +75,25 @@ pub(crate) fn mailbox(i: &[u8]) -> IResult<&[u8], Cow<'_, str>> {
         }
     })
     .parse(i)
+}
+
+/// The text of a quoted string: every `\` escapes the byte after it (only `"` and `\` may
+/// follow one, which `quoted` has checked).
+fn unescape_quoted(bytes: &[u8]) -> Cow<'_, str> {
+    if !bytes.contains(&b'\\') {
+        return String::from_utf8_lossy(bytes);
+    }
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut escaped = false;
+    for &b in bytes {
+        if b == b'\\' && !escaped {
+            escaped = true;
+        } else {
+            out.push(b);
+            escaped = false;
+        }
+    }
+    Cow::Owned(String::from_utf8_lossy(&out).into_owned())
 }
 
 fn flag_extension(i: &[u8]) -> IResult<&[u8], &str> {
@@ -1442,5 +1464,41 @@ mod tests {
             AttributeValue::Unknown.into_owned(),
             AttributeValue::Unknown
         );
+    }
+}
+
+#[cfg(test)]
+mod posta_mailbox_tests {
+    use crate::{MailboxDatum, Response};
+
+    fn listed_name(line: &[u8]) -> String {
+        match Response::parse(line) {
+            Ok((_, Response::MailboxData(MailboxDatum::List(list)))) => list.name.into_owned(),
+            other => panic!("unexpected {other:?}"),
+        }
+    }
+
+    #[test]
+    fn quoted_mailbox_names_lose_their_escapes() {
+        assert_eq!(listed_name(b"* LIST () \"/\" \"a\\\"b\"\r\n"), "a\"b");
+        assert_eq!(listed_name(b"* LIST () \"/\" \"x\\\\y\"\r\n"), "x\\y");
+        assert_eq!(listed_name(b"* LSUB () \"/\" \"{5}\"\r\n"), "{5}");
+    }
+
+    #[test]
+    fn atoms_and_literals_are_taken_as_they_are() {
+        assert_eq!(listed_name(b"* LIST () \"/\" Test&-Amp\r\n"), "Test&-Amp");
+        assert_eq!(listed_name(b"* LIST () \"/\" {4}\r\na\\\"b\r\n"), "a\\\"b");
+        assert_eq!(listed_name(b"* LIST () \"/\" \"inbox\"\r\n"), "INBOX");
+    }
+
+    #[test]
+    fn status_names_lose_their_escapes_too() {
+        match Response::parse(b"* STATUS \"a\\\"b\" (MESSAGES 1)\r\n") {
+            Ok((_, Response::MailboxData(MailboxDatum::Status { mailbox, .. }))) => {
+                assert_eq!(mailbox, "a\"b")
+            }
+            other => panic!("unexpected {other:?}"),
+        }
     }
 }

@@ -1,0 +1,167 @@
+//! Hostile input in every route parameter: traversal, odd encodings, IMAP syntax smuggled
+//! into folder names, absurd numbers, foreign redirects. Each gets a page in words (never a
+//! server error), nothing reaches the IMAP server as a command, and the session goes on.
+
+use futures::TryStreamExt;
+use reqwest::StatusCode;
+
+use crate::helpers::{TestApp, User, new_client, spawn_app};
+use crate::imap_client::{self, Direct};
+
+async fn folder_count(server: &mut Direct) -> usize {
+    let names: Vec<_> = server
+        .list(None, Some("*"))
+        .await
+        .unwrap()
+        .try_collect()
+        .await
+        .unwrap();
+    names.len()
+}
+
+#[tokio::test]
+async fn odd_paths_get_a_page_in_words_and_the_session_goes_on() {
+    let app = spawn_app().await;
+    let user = User::N(3);
+    app.sign_in(user).await;
+    let mut server = imap_client::connect(user).await;
+    let folders_before = folder_count(&mut server).await;
+    let inbox = app.get("/mail/INBOX").await;
+    let message = inbox.attrs("td.subject a", "href").remove(0);
+    let count = imap_client::count(&mut server, "INBOX").await;
+
+    let attempts = [
+        // Traversal and encodings in the mailbox name.
+        "/mail/..%2F..%2Fetc%2Fpasswd".to_owned(),
+        "/mail/%2e%2e".to_owned(),
+        "/mail/%00".to_owned(),
+        "/mail/%C0%AE%C0%AE".to_owned(),
+        "/mail/%FF%FE".to_owned(),
+        // IMAP syntax in a folder name: quotes, literals, CRLF, wildcards.
+        "/mail/INBOX%22%20DELETE%20INBOX".to_owned(),
+        "/mail/INBOX%0D%0AA1%20DELETE%20INBOX".to_owned(),
+        "/mail/%7B5%7D%0D%0AINBOX".to_owned(),
+        "/mail/a%5C%22b".to_owned(),
+        "/mail/*".to_owned(),
+        "/mail/%25".to_owned(),
+        format!("/mail/{}", "x".repeat(5000)),
+        // UIDs that are not UIDs.
+        "/mail/INBOX/0".to_owned(),
+        "/mail/INBOX/-1".to_owned(),
+        "/mail/INBOX/1:*".to_owned(),
+        "/mail/INBOX/99999999999999999999".to_owned(),
+        "/mail/INBOX/4294967295".to_owned(),
+        "/mail/INBOX/1%0D%0AA1%20LOGOUT".to_owned(),
+        // Part numbers that are not part numbers.
+        format!("{message}/part/..%2F..%2F"),
+        format!("{message}/part/0"),
+        format!("{message}/part/1.0.1"),
+        format!("{message}/part/{}", "1.".repeat(500) + "1"),
+        format!("{message}/part/1%5D%20BODY%5B"),
+        format!("{message}/part/HEADER"),
+        format!("{message}/body?part=1%5D%0D%0AA1%20LOGOUT"),
+        format!("{message}/body?part=99"),
+        // Pages, sorts, assets and languages that do not exist.
+        "/mail/INBOX?page=-5".to_owned(),
+        "/mail/INBOX?page=99999999999999999999999".to_owned(),
+        "/static/..%2F..%2FCargo.toml".to_owned(),
+        "/static/posta-0000000000000000.css".to_owned(),
+        "/lang/xx".to_owned(),
+        "/lang/..%2F".to_owned(),
+    ];
+    for path in &attempts {
+        let page = app.get(path).await;
+        // (A client normalises `%2e%2e` away itself: Posta then sends it home.)
+        let home = page.status == StatusCode::SEE_OTHER && page.location().starts_with('/');
+        assert!(
+            page.status.is_client_error() || page.status == StatusCode::OK || home,
+            "{path}: {}",
+            page.status
+        );
+        if page.status.is_client_error() {
+            assert!(
+                page.body.contains("<html"),
+                "{path}: an error page, in words"
+            );
+        }
+        assert!(!page.body.contains("root:"), "{path}");
+    }
+    // Nothing was deleted, renamed or logged out by any of it.
+    assert_eq!(app.get("/mail/INBOX").await.status, StatusCode::OK);
+    assert_eq!(imap_client::count(&mut server, "INBOX").await, count);
+    assert_eq!(folder_count(&mut server).await, folders_before);
+}
+
+#[tokio::test]
+async fn sign_in_sends_people_only_to_posta_own_pages() {
+    let app = spawn_app().await;
+    let user = User::N(3);
+    for (next, expected) in [
+        ("https://evil.example/", "/mail/INBOX"),
+        ("//evil.example/mail", "/mail/INBOX"),
+        ("/\\evil.example", "/mail/INBOX"),
+        ("javascript:alert(1)", "/mail/INBOX"),
+        ("/mail/INBOX?page=2", "/mail/INBOX?page=2"),
+    ] {
+        // A fresh browser each time, so the sign-in form is there to fill in.
+        let app = TestApp {
+            address: app.address.clone(),
+            client: new_client(),
+        };
+        let page = app
+            .post_login(&[
+                ("email", &user.email()),
+                ("password", &user.password()),
+                ("next", next),
+            ])
+            .await;
+        assert_eq!(page.status, StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(page.location(), expected, "{next}");
+    }
+}
+
+#[tokio::test]
+async fn form_values_with_imap_syntax_are_refused_or_taken_literally() {
+    let app = spawn_app().await;
+    let user = User::N(3);
+    app.sign_in(user).await;
+    let mut server = imap_client::connect(user).await;
+    let inbox = app.get("/mail/INBOX").await;
+    let csrf = inbox.csrf();
+    let uid = inbox.attrs("input[name=uid]", "value").remove(0);
+    let count = imap_client::count(&mut server, "INBOX").await;
+    for (field, value) in [
+        ("uid", "1:*"),
+        ("uid", "1,2 +FLAGS (\\Deleted)"),
+        ("uid", "1\r\nA1 EXPUNGE"),
+        ("target", "INBOX\" (\\Deleted)"),
+        ("target", "Trash\r\nA1 DELETE INBOX"),
+        ("target", "{5}\r\nTrash"),
+        ("validity", "1 OR 2"),
+    ] {
+        let mut form = vec![("csrf", csrf.as_str()), ("action", "move")];
+        if field != "uid" {
+            form.push(("uid", uid.as_str()));
+        }
+        form.push((field, value));
+        if field != "target" {
+            form.push(("target", "Trash"));
+        }
+        let page = app.post_form("/mail/INBOX/actions", &form).await;
+        assert!(
+            page.status.is_client_error() || page.status == StatusCode::SEE_OTHER,
+            "{field}={value:?}: {}",
+            page.status
+        );
+        if page.status == StatusCode::SEE_OTHER {
+            // Accepted only as nothing (a notice), never as syntax.
+            assert_eq!(
+                imap_client::count(&mut server, "INBOX").await,
+                count,
+                "{field}={value:?}"
+            );
+        }
+    }
+    assert_eq!(imap_client::count(&mut server, "INBOX").await, count);
+    assert_eq!(app.get("/mail/INBOX").await.status, StatusCode::OK);
+}
