@@ -195,6 +195,40 @@ pub struct Strings {
     /// "Select all 600 messages in this folder"
     pub select_folder: fn(u32) -> String,
     pub actions_label: &'static str,
+    pub search: &'static str,
+    pub search_placeholder: &'static str,
+    pub search_in_folder: &'static str,
+    pub search_in_all: &'static str,
+    pub search_more: &'static str,
+    pub search_text: &'static str,
+    pub search_body: &'static str,
+    pub search_since: &'static str,
+    pub search_until: &'static str,
+    pub search_date_hint: &'static str,
+    pub search_unread: &'static str,
+    pub search_flagged: &'static str,
+    pub search_attachment: &'static str,
+    pub search_clear: &'static str,
+    pub search_nothing: &'static str,
+    /// "12 messages found"
+    pub search_found: fn(u32) -> String,
+    /// The typed value that is not a date.
+    pub search_bad_date: fn(&str) -> String,
+    pub search_dates_reversed: &'static str,
+    pub search_too_long: &'static str,
+    pub folder: &'static str,
+    pub sort: &'static str,
+    pub sort_apply: &'static str,
+    /// Sort codes (see `imap::sort::Order::code`) and their names, in menu order.
+    pub sort_orders: [(&'static str, &'static str); 10],
+    pub threads_on: &'static str,
+    pub threads_off: &'static str,
+    /// "4 messages in this conversation"
+    pub thread_size: fn(u32) -> String,
+    pub note_not_sorted: &'static str,
+    pub note_threads_on_page: &'static str,
+    /// How many of each folder's matches are listed at most.
+    pub note_results_cut: fn(usize) -> String,
     /// Short month names, January first.
     pub months: [&'static str; 12],
     /// Writing mail: compose, reply, forward, settings.
@@ -326,6 +360,55 @@ pub static EN: Strings = Strings {
     notice_no_target: "Choose a folder to move the messages to.",
     select_folder: |n| format!("Select all {n} messages in this folder"),
     actions_label: "Actions",
+    search: "Search",
+    search_placeholder: "Search mail",
+    search_in_folder: "This folder",
+    search_in_all: "All folders",
+    search_more: "More search options",
+    search_text: "Anywhere",
+    search_body: "Message text",
+    search_since: "From date",
+    search_until: "To date",
+    search_date_hint: "e.g. 2024-03-15 or 15.03.2024",
+    search_unread: "Unread only",
+    search_flagged: "Flagged only",
+    search_attachment: "With attachments",
+    search_clear: "Clear search",
+    search_nothing: "No messages match this search.",
+    search_found: |n| match n {
+        1 => "1 message found".to_owned(),
+        n => format!("{n} messages found"),
+    },
+    search_bad_date: |typed| {
+        format!("“{typed}” is not a date. Write it as 2024-03-15 or 15.03.2024.")
+    },
+    search_dates_reversed: "The “from” date is after the “to” date.",
+    search_too_long: "The search text is too long: at most 200 characters a field.",
+    folder: "Folder",
+    sort: "Sort",
+    sort_apply: "Sort",
+    sort_orders: [
+        ("arrival-desc", "Arrived: newest first"),
+        ("arrival-asc", "Arrived: oldest first"),
+        ("date-desc", "Sent: newest first"),
+        ("date-asc", "Sent: oldest first"),
+        ("from-asc", "Sender: A to Z"),
+        ("from-desc", "Sender: Z to A"),
+        ("subject-asc", "Subject: A to Z"),
+        ("subject-desc", "Subject: Z to A"),
+        ("size-desc", "Size: largest first"),
+        ("size-asc", "Size: smallest first"),
+    ],
+    threads_on: "Group conversations",
+    threads_off: "Show messages one by one",
+    thread_size: |n| format!("{n} messages in this conversation"),
+    note_not_sorted: "This mail server cannot sort, and there are too many messages to sort here, so they are shown newest first.",
+    note_threads_on_page: "This mail server cannot group conversations, so replies are grouped within each page only.",
+    note_results_cut: |n| {
+        format!(
+            "Some folders have more matches than can be shown; only the newest {n} of each are listed. Narrow the search to see the rest."
+        )
+    },
     months: [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ],
@@ -456,6 +539,62 @@ pub static RU: Strings = Strings {
     notice_no_target: "Выберите папку, в которую переместить письма.",
     select_folder: |n| format!("Выбрать все письма в папке ({n})"),
     actions_label: "Действия",
+    search: "Найти",
+    search_placeholder: "Поиск в почте",
+    search_in_folder: "В этой папке",
+    search_in_all: "Во всех папках",
+    search_more: "Другие условия поиска",
+    search_text: "Везде",
+    search_body: "Текст письма",
+    search_since: "С даты",
+    search_until: "По дату",
+    search_date_hint: "например, 15.03.2024 или 2024-03-15",
+    search_unread: "Только непрочитанные",
+    search_flagged: "Только помеченные",
+    search_attachment: "С вложениями",
+    search_clear: "Сбросить поиск",
+    search_nothing: "Писем по такому запросу нет.",
+    search_found: |n| {
+        format!(
+            "Найдено {n} {}",
+            ru_plural(n as usize, "письмо", "письма", "писем")
+        )
+    },
+    search_bad_date: |typed| {
+        format!("«{typed}» — не дата. Напишите её как 15.03.2024 или 2024-03-15.")
+    },
+    search_dates_reversed: "Дата «с» позже даты «по».",
+    search_too_long: "Слишком длинный запрос: не больше 200 символов в поле.",
+    folder: "Папка",
+    sort: "Сортировка",
+    sort_apply: "Упорядочить",
+    sort_orders: [
+        ("arrival-desc", "Получено: сначала новые"),
+        ("arrival-asc", "Получено: сначала старые"),
+        ("date-desc", "Отправлено: сначала новые"),
+        ("date-asc", "Отправлено: сначала старые"),
+        ("from-asc", "Отправитель: от А до Я"),
+        ("from-desc", "Отправитель: от Я до А"),
+        ("subject-asc", "Тема: от А до Я"),
+        ("subject-desc", "Тема: от Я до А"),
+        ("size-desc", "Размер: сначала большие"),
+        ("size-asc", "Размер: сначала маленькие"),
+    ],
+    threads_on: "Группировать переписки",
+    threads_off: "Показывать письма по одному",
+    thread_size: |n| {
+        format!(
+            "{n} {} в переписке",
+            ru_plural(n as usize, "письмо", "письма", "писем")
+        )
+    },
+    note_not_sorted: "Почтовый сервер не умеет сортировать, а писем слишком много, чтобы упорядочить их здесь, поэтому сначала показаны новые.",
+    note_threads_on_page: "Почтовый сервер не умеет группировать переписки, поэтому ответы сгруппированы только в пределах страницы.",
+    note_results_cut: |n| {
+        format!(
+            "В некоторых папках найдено больше писем, чем можно показать: из каждой показаны {n} самых новых. Уточните запрос, чтобы увидеть остальные."
+        )
+    },
     months: [
         "янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек",
     ],

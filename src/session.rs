@@ -24,6 +24,8 @@ const NOTICE: &str = "notice";
 const REMOTE_SENDERS: &str = "remote_senders";
 /// The person's name and signature for this session.
 const IDENTITY: &str = "identity";
+/// How the person last chose to see message lists (sort, conversations), for this session.
+const LIST_PREFS: &str = "list_prefs";
 /// More than enough for a session; keeps the stored session small whatever a client posts.
 const MAX_REMOTE_SENDERS: usize = 200;
 
@@ -51,6 +53,15 @@ impl Identity {
     /// Name and signature at most this long; anything longer is cut.
     pub const MAX_NAME: usize = 200;
     pub const MAX_SIGNATURE: usize = 4000;
+}
+
+/// How message lists are shown, as last chosen in this session.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ListPrefs {
+    /// A sort code (`from-asc`); `None` for the folder's own order, newest first.
+    pub sort: Option<String>,
+    /// Conversations grouped.
+    pub threads: bool,
 }
 
 /// A tower-sessions session with Posta's keys.
@@ -126,6 +137,22 @@ impl TypedSession {
     pub async fn set_identity(&self, identity: &Identity) -> Result<(), AppError> {
         self.0
             .insert(IDENTITY, identity)
+            .await
+            .map_err(|e| AppError::Internal(anyhow::anyhow!("saving session: {e}")))
+    }
+
+    pub async fn list_prefs(&self) -> ListPrefs {
+        self.0
+            .get(LIST_PREFS)
+            .await
+            .ok()
+            .flatten()
+            .unwrap_or_default()
+    }
+
+    pub async fn set_list_prefs(&self, prefs: &ListPrefs) -> Result<(), AppError> {
+        self.0
+            .insert(LIST_PREFS, prefs)
             .await
             .map_err(|e| AppError::Internal(anyhow::anyhow!("saving session: {e}")))
     }

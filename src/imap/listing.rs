@@ -1,12 +1,15 @@
 //! One page of a mailbox, newest first, in a single FETCH: the page is a window of sequence
 //! numbers counted from the end, so a million-message folder pages as fast as a small one.
 
+use std::collections::HashMap;
+
 use async_imap::error::Error as ImapError;
 use async_imap::imap_proto::Address;
 use async_imap::types::{Fetch, Flag};
 use chrono::{DateTime, FixedOffset};
 use futures::TryStreamExt;
 
+use super::actions::UidSet;
 use super::mail_session::{Imap, Selected};
 use crate::message::headers::decode_words;
 use crate::message::structure::{self, Part};
@@ -27,6 +30,12 @@ pub struct Summary {
     pub flagged: bool,
     pub answered: bool,
     pub has_attachments: bool,
+    /// The folder it is in (decoded name), when a list spans folders.
+    pub folder: Option<String>,
+    /// How deep in its conversation (0: first message, or not threaded).
+    pub depth: u32,
+    /// Messages in the conversation it starts, on the first line of one shown threaded.
+    pub thread_size: u32,
 }
 
 /// A page of a mailbox.
@@ -35,11 +44,13 @@ pub struct Page {
     /// 1-based page number, clamped to the pages that exist.
     pub number: u32,
     pub count: u32,
-    /// Messages in the mailbox.
+    /// Messages in the mailbox, or found by a search.
     pub total: u32,
     /// The mailbox's UIDVALIDITY when the page was made: actions on its UIDs carry it, so
     /// they are refused if the folder was renumbered in between.
     pub uid_validity: u32,
+    /// Messages on the pages before this one (pages of conversations vary in length).
+    pub offset: u32,
     pub messages: Vec<Summary>,
 }
 
@@ -49,7 +60,7 @@ impl Page {
         if self.messages.is_empty() {
             return (0, 0);
         }
-        let first = (self.number - 1) * PAGE_SIZE + 1;
+        let first = self.offset + 1;
         (first, first + self.messages.len() as u32 - 1)
     }
 }
@@ -89,46 +100,105 @@ pub fn window(total: u32, number: u32) -> Option<(u32, u32)> {
     Some((high.saturating_sub(PAGE_SIZE - 1).max(1), high))
 }
 
+/// Like [`window`], counting from the oldest.
+pub fn window_from_oldest(total: u32, number: u32) -> Option<(u32, u32)> {
+    let (low, high) = window(total, number)?;
+    Some((total + 1 - high, total + 1 - low))
+}
+
 pub fn page_count(total: u32) -> u32 {
     total.div_ceil(PAGE_SIZE).max(1)
 }
 
-/// Fetches page `number` of `wire_name`.
+/// Fetches page `number` of `wire_name`, newest first.
 pub async fn page(imap: &mut Imap, wire_name: &str, number: u32) -> Result<Page, ImapError> {
     let total = select(imap, wire_name).await?;
+    let (page, _) = arrival_page(imap, total, number, true, "").await?;
+    Ok(page)
+}
+
+/// Page `number` of the selected mailbox (holding `total`) in arrival order, newest first
+/// when `newest_first`: a window of sequence numbers, so no folder is too big to page.
+/// Returns the fetches too, for callers that asked for `extra` items.
+pub async fn arrival_page(
+    imap: &mut Imap,
+    total: u32,
+    number: u32,
+    newest_first: bool,
+    extra: &str,
+) -> Result<(Page, Vec<Fetch>), ImapError> {
     let uid_validity = imap.selected.as_ref().map_or(0, |s| s.uid_validity);
     let count = page_count(total);
     let number = number.clamp(1, count);
-    let Some((low, high)) = window(total, number) else {
-        return Ok(Page {
-            number,
-            count,
-            total,
-            uid_validity,
-            messages: Vec::new(),
-        });
-    };
-    let fetches: Vec<Fetch> = imap
-        .session
-        .fetch(
-            format!("{low}:{high}"),
-            "(UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE BODYSTRUCTURE)",
-        )
-        .await?
-        .try_collect()
-        .await?;
-    let mut messages: Vec<(u32, Summary)> = fetches
-        .iter()
-        .filter_map(|f| summarize(f).map(|s| (f.message, s)))
-        .collect();
-    messages.sort_by_key(|(seq, _)| std::cmp::Reverse(*seq));
-    Ok(Page {
+    let mut page = Page {
         number,
         count,
         total,
         uid_validity,
-        messages: messages.into_iter().map(|(_, s)| s).collect(),
-    })
+        offset: (number - 1) * PAGE_SIZE,
+        messages: Vec::new(),
+    };
+    let range = if newest_first {
+        window(total, number)
+    } else {
+        window_from_oldest(total, number)
+    };
+    let Some((low, high)) = range else {
+        return Ok((page, Vec::new()));
+    };
+    let mut fetches: Vec<Fetch> = imap
+        .session
+        .fetch(format!("{low}:{high}"), list_items(extra))
+        .await?
+        .try_collect()
+        .await?;
+    fetches.sort_by_key(|f| f.message);
+    if newest_first {
+        fetches.reverse();
+    }
+    let (messages, fetches) = fetches
+        .into_iter()
+        .filter_map(|f| Some((summarize(&f)?, f)))
+        .unzip();
+    page.messages = messages;
+    Ok((page, fetches))
+}
+
+/// What the list fetches for each message it shows.
+pub const LIST_ITEMS: &str = "(UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE BODYSTRUCTURE)";
+
+/// [`LIST_ITEMS`] and `extra` items.
+fn list_items(extra: &str) -> String {
+    match LIST_ITEMS.strip_suffix(')') {
+        Some(items) if !extra.is_empty() => format!("{items} {extra})"),
+        _ => LIST_ITEMS.to_owned(),
+    }
+}
+
+/// The list lines of `uids` in the selected mailbox, in the order given; messages gone in
+/// the meantime are left out. `extra` adds fetch items (inside the parentheses).
+pub async fn fetch_uids(
+    imap: &mut Imap,
+    uids: &[u32],
+    extra: &str,
+) -> Result<Vec<(Summary, Fetch)>, ImapError> {
+    if uids.is_empty() {
+        return Ok(Vec::new());
+    }
+    let mut sorted = uids.to_vec();
+    sorted.sort_unstable();
+    sorted.dedup();
+    let fetches: Vec<Fetch> = imap
+        .session
+        .uid_fetch(UidSet::Some(sorted).to_string(), list_items(extra))
+        .await?
+        .try_collect()
+        .await?;
+    let mut by_uid: HashMap<u32, (Summary, Fetch)> = fetches
+        .into_iter()
+        .filter_map(|f| Some((f.uid?, (summarize(&f)?, f))))
+        .collect();
+    Ok(uids.iter().filter_map(|u| by_uid.remove(u)).collect())
 }
 
 fn summarize(fetch: &Fetch) -> Option<Summary> {
@@ -156,6 +226,9 @@ fn summarize(fetch: &Fetch) -> Option<Summary> {
         has_attachments: fetch
             .bodystructure()
             .is_some_and(|b| structure::has_attachments(&Part::from_imap(b))),
+        folder: None,
+        depth: 0,
+        thread_size: 0,
     };
     for flag in fetch.flags() {
         match flag {
@@ -199,6 +272,17 @@ mod tests {
         assert_eq!(window(0, 1), None);
         assert_eq!(page_count(120), 3);
         assert_eq!(page_count(0), 1);
+    }
+
+    #[test]
+    fn oldest_first_windows_count_from_the_start() {
+        assert_eq!(window_from_oldest(120, 1), Some((1, 50)));
+        assert_eq!(window_from_oldest(120, 3), Some((101, 120)));
+        assert_eq!(window_from_oldest(120, 4), None);
+        assert_eq!(
+            list_items("X"),
+            "(UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE BODYSTRUCTURE X)"
+        );
     }
 
     #[test]

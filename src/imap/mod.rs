@@ -4,6 +4,7 @@
 
 pub mod actions;
 pub mod cache;
+pub mod command;
 pub mod connect;
 pub mod folder_changes;
 pub mod folder_name;
@@ -12,8 +13,12 @@ pub mod listing;
 pub mod mail_session;
 pub mod mailbox_name;
 pub mod reading;
+pub mod search;
+pub mod sort;
 pub mod stream;
+pub mod threads;
 pub mod utf7;
+pub mod view;
 pub mod writing;
 
 pub use connect::{Capabilities, Connector, LoginError};

@@ -1,33 +1,32 @@
-//! The message list: `/mail/{mailbox}?page=N`, newest first, fifty a page.
+//! The message list: `/mail/{mailbox}?page=N`, newest first, fifty a page; or searched,
+//! sorted or in conversations (`?q=…&sort=…&threads=on`, see `list_query`).
 
 use axum::Router;
 use axum::extract::{OriginalUri, Path, Query};
+use axum::http::StatusCode;
 use axum::http::Uri;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
-use serde::Deserialize;
 
-use super::chrome::{Chrome, chrome, fail_in, folder_list, label, move_targets};
+use super::chrome::{Chrome, chrome, fail, fail_in, folder_list, label, move_targets};
+use super::list_controls::{self, Controls, Made, link};
+use super::list_query::ListQuery;
 use super::render;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
 use crate::imap::MailboxName;
-use crate::imap::folders::Role;
-use crate::imap::listing::{self, Page, Summary};
+use crate::imap::folders::{FolderList, Role};
+use crate::imap::listing::{Page, Summary};
+use crate::imap::mailbox_name::mailbox_url;
+use crate::imap::sort::Order;
+use crate::imap::view::{self, FolderRef, Listing, View};
 use crate::message::text::human_size;
 use crate::session::CurrentUser;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/mail/{mailbox}", get(show_mailbox))
-}
-
-#[derive(Deserialize)]
-struct ListQuery {
-    page: Option<String>,
-    /// `page`: every message on the page starts selected (select-all without JavaScript).
-    select: Option<String>,
 }
 
 /// One line of the list, ready to print.
@@ -44,6 +43,13 @@ struct Row {
     flagged: bool,
     answered: bool,
     attachments: bool,
+    /// The folder it is in (label, link), in results from all folders.
+    folder: Option<(String, String)>,
+    /// Indent in a conversation, capped so deep threads stay readable.
+    depth: u32,
+    /// "4 messages in this conversation" on a conversation's first line.
+    thread_title: Option<String>,
+    thread_size: u32,
 }
 
 /// Links to move between pages; `None` where there is nowhere to go.
@@ -66,6 +72,9 @@ struct MailboxPage {
     title: String,
     rows: Vec<Row>,
     pager: Pager,
+    controls: Controls,
+    /// Tick boxes and the action toolbar: not for results from several folders.
+    bulk: bool,
     /// The action form: where it posts, the folder's UIDVALIDITY, where to come back to.
     actions_href: String,
     validity: u32,
@@ -95,19 +104,35 @@ async fn show_mailbox(
         .as_deref()
         .and_then(|p| p.trim().parse::<u32>().ok())
         .unwrap_or(1);
-    let wire = name.wire();
-    let page = user
-        .mail
-        .run(|imap| {
-            let wire = wire.clone();
-            Box::pin(async move { listing::page(imap, &wire, number).await })
-        })
-        .await
-        .map_err(|e| fail_in(&user, &name, e))?;
+    let prefs = list_controls::remember(&user, &query).await?;
+    let form = &query.search.cleaned();
+    let everywhere = form.is_active() && form.everywhere();
+    let criteria = form.is_active().then(|| form.criteria()).transpose();
+    let folders = folder_list(&user).await?;
+    let (listing, error) = match criteria {
+        Ok(criteria) => {
+            // Conversations come in their own order (latest activity first).
+            let threads = prefs.threads && !everywhere;
+            let view = View {
+                criteria,
+                order: if threads {
+                    Order::default()
+                } else {
+                    list_controls::order(&prefs)
+                },
+                threads,
+            };
+            (
+                load(&user, &name, &folders, view, everywhere, number).await?,
+                None,
+            )
+        }
+        Err(e) => (Listing::empty(), Some(e)),
+    };
+    let Listing { page, notes } = listing;
     let here = uri.path_and_query().map_or("/", |p| p.as_str());
     let chrome = chrome(&user, lang, name.as_str(), here).await?;
     let t = chrome.t;
-    let folders = folder_list(&user).await?;
     let folder = folders.find(name.as_str());
     let title = folder
         .map(|f| label(f, t))
@@ -121,13 +146,31 @@ async fn show_mailbox(
     let rows = page
         .messages
         .iter()
-        .map(|m| row(m, &base, t, now))
+        .map(|m| row(m, &base, &folders, t, now))
         .collect();
-    let pager = pager(&page, &base);
-    Ok(render(&MailboxPage {
+    let controls = list_controls::controls(
+        Made {
+            base: &base,
+            form,
+            prefs: &prefs,
+            error: error.as_ref(),
+            total: error.is_none().then_some(page.total),
+            notes: &notes,
+        },
+        t,
+    );
+    let pager = pager(&page, &base, &controls.keep);
+    let status = if error.is_some() {
+        StatusCode::BAD_REQUEST
+    } else {
+        StatusCode::OK
+    };
+    let html = render(&MailboxPage {
         title,
         rows,
         pager,
+        bulk: !controls.everywhere,
+        controls,
         actions_href: format!("{base}/actions"),
         validity: page.uid_validity,
         in_junk: role == Some(Role::Junk),
@@ -142,13 +185,91 @@ async fn show_mailbox(
         all_checked,
         select_folder: (t.select_folder)(page.total),
         chrome,
-    }))
+    });
+    Ok((status, html).into_response())
 }
 
-fn row(m: &Summary, base: &str, t: &'static Strings, now: DateTime<Utc>) -> Row {
+/// Asks the server for the page: in this folder, or (a search `in=all`) in every
+/// subscribed folder that can hold messages.
+async fn load(
+    user: &CurrentUser,
+    name: &MailboxName,
+    folders: &FolderList,
+    view: View,
+    everywhere: bool,
+    number: u32,
+) -> Result<Listing, AppError> {
+    if everywhere {
+        let all: Vec<FolderRef> = folders
+            .folders
+            .iter()
+            .filter(|f| f.selectable)
+            .filter_map(|f| MailboxName::parse(&f.name))
+            .map(|n| FolderRef {
+                wire: n.wire(),
+                name: n.as_str().to_owned(),
+            })
+            .collect();
+        let criteria = view.criteria.unwrap_or_default();
+        let order = view.order;
+        return user
+            .mail
+            .run(|imap| {
+                let (all, criteria) = (all.clone(), criteria.clone());
+                Box::pin(async move {
+                    let subscribed = view::subscribed(imap).await?;
+                    // A server that keeps no subscriptions gets every folder searched.
+                    let chosen: Vec<FolderRef> = if subscribed.is_empty() {
+                        all
+                    } else {
+                        all.into_iter()
+                            .filter(|f| subscribed.contains(&f.wire))
+                            .collect()
+                    };
+                    view::everywhere_page(imap, &chosen, &criteria, order, number).await
+                })
+            })
+            .await
+            .map_err(|e| fail(user, e));
+    }
+    let wire = name.wire();
+    user.mail
+        .run(|imap| {
+            let (wire, view) = (wire.clone(), view.clone());
+            Box::pin(async move { view::folder_page(imap, &wire, &view, number).await })
+        })
+        .await
+        .map_err(|e| fail_in(user, name, e))
+}
+
+/// Conversations indent at most this deep.
+const MAX_INDENT: u32 = 6;
+
+fn row(
+    m: &Summary,
+    base: &str,
+    folders: &FolderList,
+    t: &'static Strings,
+    now: DateTime<Utc>,
+) -> Row {
+    let folder = m.folder.as_deref().map(|name| {
+        let shown = folders
+            .find(name)
+            .map(|f| label(f, t))
+            .unwrap_or_else(|| name.to_owned());
+        (shown, mailbox_url(name))
+    });
+    let href = match &folder {
+        Some((_, url)) => format!("{url}/{}", m.uid),
+        None => format!("{base}/{}", m.uid),
+    };
     Row {
         uid: m.uid,
-        href: format!("{base}/{}", m.uid),
+        href,
+        folder,
+        depth: m.depth.min(MAX_INDENT),
+        thread_title: (m.thread_size > 1).then(|| (t.thread_size)(m.thread_size)),
+        thread_size: m.thread_size,
         from: if m.from_name.trim().is_empty() {
             m.from_address.clone()
         } else {
@@ -205,8 +326,9 @@ fn with_param(uri: &Uri, key: &str, value: Option<&str>) -> String {
     }
 }
 
-fn pager(page: &Page, base: &str) -> Pager {
-    let link = |n: u32| format!("{base}?page={n}");
+/// Page links keep the search; sort and conversations live in the session.
+fn pager(page: &Page, base: &str, keep: &[(&'static str, String)]) -> Pager {
+    let link = |n: u32| link(base, keep, &[("page", &n.to_string())]);
     let (first, last) = page.range();
     Pager {
         number: page.number,
@@ -245,9 +367,10 @@ mod tests {
             count: 200,
             total: 10_000,
             uid_validity: 1,
+            offset: 0,
             messages: vec![],
         };
-        let p = pager(&page, "/mail/INBOX");
+        let p = pager(&page, "/mail/INBOX", &[]);
         assert_eq!(p.newer, None);
         assert_eq!(p.older.as_deref(), Some("/mail/INBOX?page=2"));
         assert_eq!(p.oldest.as_deref(), Some("/mail/INBOX?page=200"));

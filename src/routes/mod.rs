@@ -10,6 +10,8 @@ pub mod confirm;
 pub mod folders;
 pub mod form;
 pub mod guard;
+pub mod list_controls;
+pub mod list_query;
 pub mod mailbox;
 pub mod message;
 pub mod parts;

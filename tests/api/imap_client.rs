@@ -133,6 +133,31 @@ pub async fn raw(imap: &mut Direct, mailbox: &str, uid: u32) -> Vec<u8> {
         .and_then(|f| f.body())
         .unwrap_or_default()
         .to_vec()
+/// `UID SORT program UTF-8 ALL` in `mailbox` (examined): the server's own order.
+pub async fn sort(imap: &mut Direct, mailbox: &str, program: &str) -> Vec<u32> {
+    use async_imap::imap_proto::{MailboxDatum, Response};
+    imap.examine(mailbox).await.unwrap();
+    let tag = imap
+        .run_command(format!("UID SORT {program} UTF-8 ALL"))
+        .await
+        .unwrap();
+    let mut uids = Vec::new();
+    loop {
+        let response = imap.read_response().await.unwrap().expect("SORT answer");
+        match response.parsed() {
+            Response::MailboxData(MailboxDatum::Sort(found)) => uids.extend(found),
+            Response::Done { tag: done, .. } if *done == tag => break,
+            _ => {}
+        }
+    }
+    uids
+}
+
+/// `UID SEARCH CHARSET UTF-8 key {n+}text` in `mailbox`: a search for non-ASCII text, sent
+/// as a LITERAL+ literal the way the RFC wants it. Ascending UIDs.
+pub async fn search_utf8(imap: &mut Direct, mailbox: &str, key: &str, text: &str) -> Vec<u32> {
+    let criteria = format!("CHARSET UTF-8 {key} {{{}+}}\r\n{text}", text.len());
+    search(imap, mailbox, &criteria).await
 }
 
 /// Every mailbox the server lists, by wire name (modified UTF-7), as the server spells it.

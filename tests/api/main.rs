@@ -20,5 +20,6 @@ mod mailbox;
 mod message;
 mod organise;
 mod reading;
+mod search;
 mod security;
 mod sessions;

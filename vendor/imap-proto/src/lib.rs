@@ -27,6 +27,7 @@ pub mod rfc4314;
 use rfc4314::{Acl, ListRights, MyRights};
 pub mod rfc4315;
 pub mod rfc4551;
+pub mod rfc4731;
 pub mod rfc5161;
 pub mod rfc5256;
 pub mod rfc5464;

@@ -645,6 +645,10 @@ pub enum MailboxDatum<'a> {
     List(MailboxListData<'a>),
     Search(Vec<u32>),
     Sort(Vec<u32>),
+    /// RFC 4731 (patched in for Posta).
+    ESearch(crate::rfc4731::ESearch<'a>),
+    /// RFC 5256 THREAD (patched in for Posta).
+    Thread(Vec<crate::rfc5256::Thread>),
     Status {
         mailbox: Cow<'a, str>,
         status: Vec<StatusAttribute>,
@@ -677,6 +681,8 @@ impl<'a> MailboxDatum<'a> {
             gmail::mailbox_data_gmail_msgid,
             gmail::mailbox_data_gmail_thrid,
             rfc5256::mailbox_data_sort,
+            rfc5256::mailbox_data_thread,
+            crate::rfc4731::mailbox_data_esearch,
         ))
         .parse(i)
     }
@@ -690,6 +696,8 @@ impl<'a> MailboxDatum<'a> {
             MailboxDatum::List(data) => MailboxDatum::List(data.into_owned()),
             MailboxDatum::Search(seqs) => MailboxDatum::Search(seqs),
             MailboxDatum::Sort(seqs) => MailboxDatum::Sort(seqs),
+            MailboxDatum::ESearch(e) => MailboxDatum::ESearch(e.into_owned()),
+            MailboxDatum::Thread(t) => MailboxDatum::Thread(t),
             MailboxDatum::Status { mailbox, status } => MailboxDatum::Status {
                 mailbox: to_owned_cow(mailbox),
                 status,

@@ -1,0 +1,188 @@
+//! What sits above the message list: the search form (a query box, and more fields in a
+//! `<details>` that works without JavaScript), the sort menu, the conversations switch,
+//! the count of what a search found and notes on how the list was made. Plus remembering
+//! the sort and conversation choices for the session.
+
+use super::list_query::{FormError, ListQuery, SearchForm};
+use crate::error::AppError;
+use crate::i18n::Strings;
+use crate::imap::sort::Order;
+use crate::imap::view::{Note, PER_FOLDER_CAP};
+use crate::session::{CurrentUser, ListPrefs};
+
+/// The controls, ready to print.
+pub struct Controls {
+    /// Where the forms and links go: the folder's own URL.
+    pub base: String,
+    /// The search form's values as typed, to fill the form again.
+    pub form: SearchForm,
+    pub searching: bool,
+    pub everywhere: bool,
+    /// The "more options" part starts open because one of its fields is set.
+    pub more_open: bool,
+    /// Why the search could not run, with the form kept as typed.
+    pub error: Option<String>,
+    /// "12 messages found".
+    pub found: Option<String>,
+    /// (code, label, chosen) for the sort menu.
+    pub sort_options: Vec<(&'static str, &'static str, bool)>,
+    /// The sort menu is offered (conversations come in their own order).
+    pub show_sort: bool,
+    /// The search's fields, as hidden inputs of the sort form so sorting keeps the search.
+    pub keep: Vec<(&'static str, String)>,
+    /// Conversations on, and the link that switches them; `None` where they cannot be
+    /// shown (results from all folders).
+    pub threads: bool,
+    pub threads_href: Option<String>,
+    pub notes: Vec<String>,
+}
+
+/// Applies `?sort=` and `?threads=` to the session's choices, saving them if they changed,
+/// and returns the choices in force. An unknown sort code is ignored.
+pub async fn remember(user: &CurrentUser, query: &ListQuery) -> Result<ListPrefs, AppError> {
+    let mut prefs = user.session.list_prefs().await;
+    let before = prefs.clone();
+    if let Some(order) = query.sort.as_deref().and_then(Order::parse) {
+        prefs.sort = (order != Order::default()).then(|| order.code());
+    }
+    if let Some(threads) = query.threads.as_deref() {
+        prefs.threads = matches!(threads, "on" | "1" | "true");
+    }
+    if prefs != before {
+        user.session.set_list_prefs(&prefs).await?;
+    }
+    Ok(prefs)
+}
+
+/// The order the session's choices ask for.
+pub fn order(prefs: &ListPrefs) -> Order {
+    prefs
+        .sort
+        .as_deref()
+        .and_then(Order::parse)
+        .unwrap_or_default()
+}
+
+/// `base?pairs…&extra…`.
+pub fn link(base: &str, pairs: &[(&str, String)], extra: &[(&str, &str)]) -> String {
+    let mut query = url::form_urlencoded::Serializer::new(String::new());
+    for (k, v) in pairs {
+        query.append_pair(k, v);
+    }
+    for (k, v) in extra {
+        query.append_pair(k, v);
+    }
+    let query = query.finish();
+    if query.is_empty() {
+        base.to_owned()
+    } else {
+        format!("{base}?{query}")
+    }
+}
+
+/// Everything the controls need to know about the list just made.
+pub struct Made<'a> {
+    pub base: &'a str,
+    pub form: &'a SearchForm,
+    pub prefs: &'a ListPrefs,
+    pub error: Option<&'a FormError>,
+    /// Messages found, when searching and the search ran.
+    pub total: Option<u32>,
+    pub notes: &'a [Note],
+}
+
+pub fn controls(made: Made<'_>, t: &'static Strings) -> Controls {
+    let Made {
+        base,
+        form,
+        prefs,
+        error,
+        total,
+        notes,
+    } = made;
+    let searching = form.is_active();
+    let everywhere = searching && form.everywhere();
+    let threads = prefs.threads && !everywhere;
+    let chosen = order(prefs).code();
+    let keep = form.pairs();
+    Controls {
+        base: base.to_owned(),
+        form: form.clone(),
+        searching,
+        everywhere,
+        more_open: form.advanced_used(),
+        error: error.map(|e| e.message(t)),
+        found: total.filter(|_| searching).map(t.search_found),
+        sort_options: t
+            .sort_orders
+            .iter()
+            .map(|&(code, label)| (code, label, code == chosen))
+            .collect(),
+        show_sort: !threads,
+        threads_href: (!everywhere).then(|| {
+            link(
+                base,
+                &keep,
+                &[("threads", if threads { "off" } else { "on" })],
+            )
+        }),
+        keep,
+        threads,
+        notes: notes
+            .iter()
+            .map(|n| match n {
+                Note::NotSorted => t.note_not_sorted.to_owned(),
+                Note::ThreadsOnPage => t.note_threads_on_page.to_owned(),
+                Note::ResultsCut => (t.note_results_cut)(PER_FOLDER_CAP),
+            })
+            .collect(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::i18n::EN;
+
+    #[test]
+    fn links_keep_the_search_and_encode_it() {
+        let keep = vec![("q", "отчёт & план".to_owned()), ("in", "all".to_owned())];
+        assert_eq!(
+            link("/mail/INBOX", &keep, &[("page", "2")]),
+            "/mail/INBOX?q=%D0%BE%D1%82%D1%87%D1%91%D1%82+%26+%D0%BF%D0%BB%D0%B0%D0%BD&in=all&page=2"
+        );
+        assert_eq!(link("/mail/INBOX", &[], &[]), "/mail/INBOX");
+    }
+
+    #[test]
+    fn conversations_are_not_offered_across_folders() {
+        let form = SearchForm {
+            q: "plan".into(),
+            scope: "all".into(),
+            ..SearchForm::default()
+        };
+        let prefs = ListPrefs {
+            sort: Some("from-asc".into()),
+            threads: true,
+        };
+        let c = controls(
+            Made {
+                base: "/mail/INBOX",
+                form: &form,
+                prefs: &prefs,
+                error: None,
+                total: Some(3),
+                notes: &[],
+            },
+            &EN,
+        );
+        assert!(c.everywhere && !c.threads && c.show_sort);
+        assert_eq!(c.threads_href, None);
+        assert_eq!(c.found.as_deref(), Some("3 messages found"));
+        assert!(
+            c.sort_options
+                .iter()
+                .any(|&(code, _, on)| code == "from-asc" && on)
+        );
+    }
+}
