@@ -133,6 +133,8 @@ pub async fn raw(imap: &mut Direct, mailbox: &str, uid: u32) -> Vec<u8> {
         .and_then(|f| f.body())
         .unwrap_or_default()
         .to_vec()
+}
+
 /// `UID SORT program UTF-8 ALL` in `mailbox` (examined): the server's own order.
 pub async fn sort(imap: &mut Direct, mailbox: &str, program: &str) -> Vec<u32> {
     use async_imap::imap_proto::{MailboxDatum, Response};
