@@ -31,8 +31,10 @@ struct Entry {
 
 impl Entry {
     fn is_over(&self, limits: &Limits, now: Instant) -> bool {
-        now.duration_since(self.last_seen) >= limits.idle
-            || now.duration_since(self.started) >= limits.lifetime
+        limits.exceeded(
+            now.duration_since(self.last_seen),
+            now.duration_since(self.started),
+        )
     }
 }
 

@@ -261,7 +261,7 @@ impl MailSession {
 
     /// Whether the person has been away too long, or signed in too long ago.
     fn is_over(&self, limits: &Limits) -> bool {
-        self.idle_for() >= limits.idle || self.started.elapsed() >= limits.lifetime
+        limits.exceeded(self.idle_for(), self.started.elapsed())
     }
 
     /// Closes the connection if nobody is using it right now. Returns whether one was closed.
@@ -310,6 +310,13 @@ pub struct Limits {
     pub idle: Duration,
     /// However active, the person signs in again after this long.
     pub lifetime: Duration,
+}
+
+impl Limits {
+    /// Whether a session idle for `idle` and `age` old is over.
+    pub fn exceeded(&self, idle: Duration, age: Duration) -> bool {
+        idle >= self.idle || age >= self.lifetime
+    }
 }
 
 impl Default for Limits {

@@ -309,21 +309,14 @@ fn short_date(date: DateTime<FixedOffset>, now: DateTime<Utc>, t: &'static Strin
 /// `uri`'s path and query with `key` set to `value`, or removed when `None`; other
 /// parameters (page, sort, search) are kept as they are.
 fn with_param(uri: &Uri, key: &str, value: Option<&str>) -> String {
-    let kept = url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-        .filter(|(k, _)| k != key)
-        .map(|(k, v)| (k.into_owned(), v.into_owned()))
-        .collect::<Vec<_>>();
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    query.extend_pairs(kept);
-    if let Some(value) = value {
-        query.append_pair(key, value);
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        uri.path().to_owned()
-    } else {
-        format!("{}?{query}", uri.path())
-    }
+    let kept: Vec<(String, String)> =
+        url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
+            .filter(|(k, _)| k != key)
+            .map(|(k, v)| (k.into_owned(), v.into_owned()))
+            .collect();
+    let kept: Vec<(&str, String)> = kept.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
+    let extra: Vec<(&str, &str)> = value.map(|v| (key, v)).into_iter().collect();
+    link(uri.path(), &kept, &extra)
 }
 
 /// Page links keep the search; sort and conversations live in the session.
