@@ -42,12 +42,6 @@ impl Criteria {
         *self == Criteria::default()
     }
 
-    /// Whether the answer depends on flags, which other clients change at any time (so an
-    /// answer cannot be reused for as long as the messages stay the same).
-    pub fn uses_flags(&self) -> bool {
-        self.unread || self.flagged
-    }
-
     /// The search keys, ANDed as IMAP does; `ALL` when there are none.
     pub fn keys(&self) -> Command {
         let mut keys = Command::default();
