@@ -4,15 +4,15 @@
 use std::collections::HashMap;
 
 use async_imap::error::Error as ImapError;
-use async_imap::imap_proto::Address;
 use async_imap::types::{Fetch, Flag};
 use chrono::{DateTime, FixedOffset};
 use futures::TryStreamExt;
 
 use super::actions::UidSet;
+use super::body_structure::{address_parts, to_part};
 use super::mail_session::{Imap, Selected};
 use crate::message::headers::decode_words;
-use crate::message::structure::{self, Part};
+use crate::message::structure;
 
 /// How many messages a page shows.
 pub const PAGE_SIZE: u32 = 50;
@@ -225,7 +225,7 @@ fn summarize(fetch: &Fetch) -> Option<Summary> {
         answered: false,
         has_attachments: fetch
             .bodystructure()
-            .is_some_and(|b| structure::has_attachments(&Part::from_imap(b))),
+            .is_some_and(|b| structure::has_attachments(&to_part(b))),
         folder: None,
         depth: 0,
         thread_size: 0,
@@ -239,19 +239,6 @@ fn summarize(fetch: &Fetch) -> Option<Summary> {
         }
     }
     Some(summary)
-}
-
-/// `(display name, address)` of an ENVELOPE address, names RFC 2047-decoded.
-pub fn address_parts(a: &Address<'_>) -> (String, String) {
-    let name = a.name.as_deref().map(decode_words).unwrap_or_default();
-    let mailbox = a.mailbox.as_deref().map(String::from_utf8_lossy);
-    let host = a.host.as_deref().map(String::from_utf8_lossy);
-    let address = match (mailbox, host) {
-        (Some(m), Some(h)) => format!("{m}@{h}"),
-        (Some(m), None) => m.into_owned(),
-        _ => String::new(),
-    };
-    (name, address)
 }
 
 #[cfg(test)]

@@ -3,12 +3,14 @@
 //! message, writing mail).
 
 pub mod actions;
+pub mod body_structure;
 pub mod cache;
 pub mod command;
 pub mod connect;
 pub mod folder_changes;
 pub mod folder_name;
 pub mod folders;
+pub mod fuzz;
 pub mod listing;
 pub mod mail_session;
 pub mod mailbox_name;

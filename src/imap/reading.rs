@@ -10,6 +10,7 @@ use async_imap::imap_proto::SectionPath;
 use async_imap::types::{Fetch, Flag};
 use futures::TryStreamExt;
 
+use super::body_structure::to_part;
 use super::cache::Lru;
 use super::listing::ensure_selected;
 use super::mail_session::{Imap, MessageKey};
@@ -85,7 +86,7 @@ pub async fn open(
             let Some(body) = first.bodystructure() else {
                 return Ok(None);
             };
-            let part = Arc::new(Part::from_imap(body));
+            let part = Arc::new(to_part(body));
             structures.insert(key.clone(), part.clone());
             part
         }
@@ -153,7 +154,7 @@ pub async fn structure_of(
     let Some(body) = fetch.bodystructure() else {
         return Ok(None);
     };
-    let part = Arc::new(Part::from_imap(body));
+    let part = Arc::new(to_part(body));
     structures.insert(key.clone(), part.clone());
     Ok(Some((key, part)))
 }

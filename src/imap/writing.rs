@@ -6,7 +6,8 @@ use async_imap::error::Error as ImapError;
 use async_imap::types::Fetch;
 use futures::TryStreamExt;
 
-use super::listing::{address_parts, ensure_selected, select};
+use super::body_structure::address_parts;
+use super::listing::{ensure_selected, select};
 use super::mail_session::{Imap, MessageKey};
 use super::reading::uid_fetch;
 use crate::message::headers::Person;

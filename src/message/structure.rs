@@ -1,14 +1,13 @@
-//! A message's MIME structure, as Posta keeps it: an owned tree built from the server's
-//! BODYSTRUCTURE with IMAP part numbers attached, and the plan of what a person sees —
-//! which text parts are shown, which alternative is chosen, forwarded messages with their own
-//! parts, inline images, attachments, and signed or encrypted parts called what they are.
+//! A message's MIME structure, as Posta keeps it: an owned tree with IMAP part numbers
+//! attached (`imap::body_structure` builds it from the server's BODYSTRUCTURE), and the plan
+//! of what a person sees — which text parts are shown, which alternative is chosen, forwarded
+//! messages with their own parts, inline images, attachments, and signed or encrypted parts
+//! called what they are.
 //!
 //! Nothing here fetches: the plan says which parts to fetch, so opening a 10 MB message
 //! downloads its text and never its attachments.
 
 use std::fmt;
-
-use async_imap::imap_proto::{self, BodyStructure};
 
 use super::headers::Person;
 use super::params;
@@ -48,7 +47,8 @@ impl PartPath {
         self.0.is_empty()
     }
 
-    fn child(&self, n: u32) -> PartPath {
+    /// The `n`th part below this one (`2.1` → `2.1.n`).
+    pub fn child(&self, n: u32) -> PartPath {
         let mut numbers = self.0.clone();
         numbers.push(n);
         PartPath(numbers)
@@ -112,17 +112,6 @@ pub struct Part {
 }
 
 impl Part {
-    /// Builds the tree from a BODYSTRUCTURE, numbering parts as IMAP does: a single-part
-    /// message is part 1; children of a multipart are 1, 2, … below it; the body of an
-    /// encapsulated message at `P` is `P.1` when single-part, or numbered from `P` when
-    /// multipart.
-    pub fn from_imap(structure: &BodyStructure<'_>) -> Part {
-        match structure {
-            BodyStructure::Multipart { .. } => convert(structure, PartPath::default()),
-            _ => convert(structure, PartPath(vec![1])),
-        }
-    }
-
     pub fn is_multipart(&self) -> bool {
         matches!(self.body, Body::Multipart(_))
     }
@@ -194,107 +183,6 @@ impl Part {
         self.walk(&mut all);
         all.into_iter()
             .find(|p| p.content_id.as_deref().is_some_and(|id| id == cid))
-    }
-}
-
-fn lower(s: &str) -> String {
-    s.trim().to_ascii_lowercase()
-}
-
-fn raw_params(params: &imap_proto::BodyParams<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
-    params
-        .iter()
-        .flatten()
-        .map(|(k, v)| (k.as_bytes().to_vec(), v.as_bytes().to_vec()))
-        .collect()
-}
-
-fn convert(structure: &BodyStructure<'_>, path: PartPath) -> Part {
-    let (common, single) = match structure {
-        BodyStructure::Basic { common, other, .. }
-        | BodyStructure::Text { common, other, .. }
-        | BodyStructure::Message { common, other, .. } => (common, Some(other)),
-        BodyStructure::Multipart { common, .. } => (common, None),
-    };
-    let mime = format!("{}/{}", lower(&common.ty.ty), lower(&common.ty.subtype));
-    let body = match structure {
-        BodyStructure::Basic { .. } | BodyStructure::Text { .. } => Body::Leaf,
-        BodyStructure::Multipart { bodies, .. } => Body::Multipart(
-            bodies
-                .iter()
-                .zip(1..)
-                .map(|(child, n)| convert(child, path.child(n)))
-                .collect(),
-        ),
-        BodyStructure::Message { envelope, body, .. } => {
-            let inner_path = if matches!(**body, BodyStructure::Multipart { .. }) {
-                path.clone()
-            } else {
-                path.child(1)
-            };
-            Body::Message {
-                envelope: Box::new(envelope_of(envelope)),
-                inner: Box::new(convert(body, inner_path)),
-            }
-        }
-    };
-    Part {
-        path,
-        mime,
-        params: raw_params(&common.ty.params),
-        disposition: common.disposition.as_ref().map(|d| lower(&d.ty)),
-        disposition_params: common
-            .disposition
-            .as_ref()
-            .map(|d| raw_params(&d.params))
-            .unwrap_or_default(),
-        content_id: single
-            .and_then(|s| s.id.as_deref())
-            .map(|id| {
-                id.trim()
-                    .trim_start_matches('<')
-                    .trim_end_matches('>')
-                    .to_owned()
-            })
-            .filter(|id| !id.is_empty()),
-        encoding: single.map_or(Encoding::Identity, |s| encoding_of(&s.transfer_encoding)),
-        octets: single.map_or(0, |s| s.octets),
-        body,
-    }
-}
-
-fn encoding_of(encoding: &imap_proto::ContentEncoding<'_>) -> Encoding {
-    use imap_proto::ContentEncoding as E;
-    match encoding {
-        E::Base64 => Encoding::Base64,
-        E::QuotedPrintable => Encoding::QuotedPrintable,
-        E::SevenBit | E::EightBit | E::Binary => Encoding::Identity,
-        E::Other(name) => Encoding::parse(name),
-    }
-}
-
-fn envelope_of(e: &imap_proto::Envelope<'_>) -> Envelope {
-    let people = |list: &Option<Vec<imap_proto::Address<'_>>>| -> Vec<Person> {
-        list.iter()
-            .flatten()
-            .map(crate::imap::listing::address_parts)
-            .filter(|(name, address)| !name.is_empty() || !address.is_empty())
-            .map(|(name, address)| Person { name, address })
-            .collect()
-    };
-    Envelope {
-        subject: e
-            .subject
-            .as_deref()
-            .map(super::headers::decode_words)
-            .unwrap_or_default(),
-        from: people(&e.from),
-        to: people(&e.to),
-        cc: people(&e.cc),
-        date: e
-            .date
-            .as_deref()
-            .map(|d| String::from_utf8_lossy(d).trim().to_owned()),
     }
 }
 
