@@ -8,7 +8,7 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use crate::message::compose::build::Upload;
+use crate::message::outgoing::build::Upload;
 
 /// Compositions one session keeps at once (several tabs); more forget the oldest.
 const PER_SESSION: usize = 4;

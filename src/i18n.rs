@@ -6,8 +6,8 @@ use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
 use std::convert::Infallible;
 
-pub mod compose;
-pub use compose::ComposeStrings;
+pub mod writing;
+pub use writing::ComposeStrings;
 mod folders;
 pub use folders::FolderStrings;
 
@@ -412,7 +412,7 @@ pub static EN: Strings = Strings {
     months: [
         "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
     ],
-    compose: &compose::EN,
+    compose: &writing::EN,
     folder_admin: &folders::EN,
 };
 
@@ -598,7 +598,7 @@ pub static RU: Strings = Strings {
     months: [
         "янв", "фев", "мар", "апр", "мая", "июн", "июл", "авг", "сен", "окт", "ноя", "дек",
     ],
-    compose: &compose::RU,
+    compose: &writing::RU,
     folder_admin: &folders::RU,
 };
 

@@ -3,9 +3,9 @@
 //! sanitising. Plain functions, no HTTP and no IMAP, each tested on its own.
 
 pub mod charset;
-pub mod compose;
 pub mod fuzz;
 pub mod headers;
+pub mod outgoing;
 pub mod params;
 pub mod sanitize;
 pub mod structure;

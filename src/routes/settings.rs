@@ -65,7 +65,7 @@ async fn save_settings(
     user.check_csrf(&form.csrf)?;
     let identity = Identity {
         display_name: cut(
-            &crate::message::compose::build::one_line(&form.display_name),
+            &crate::message::outgoing::build::one_line(&form.display_name),
             Identity::MAX_NAME,
         ),
         signature: cut(

@@ -20,7 +20,7 @@ use crate::composing::{Composition, Fields};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::message::compose::build::Upload;
+use crate::message::outgoing::build::Upload;
 use crate::session::CurrentUser;
 use page::{Problem, show};
 
@@ -78,7 +78,7 @@ async fn show_compose(
                 to: query
                     .to
                     .as_deref()
-                    .map(crate::message::compose::build::one_line)
+                    .map(crate::message::outgoing::build::one_line)
                     .unwrap_or_default(),
                 body: sources::signature_block(&identity),
                 ..Fields::default()

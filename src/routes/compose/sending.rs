@@ -20,8 +20,8 @@ use crate::i18n::Lang;
 use crate::imap::actions::{self, UidSet};
 use crate::imap::folders::Role;
 use crate::imap::{MailboxName, writing};
-use crate::message::compose::addresses::{parse_address, parse_list};
-use crate::message::compose::build::{Built, Outgoing, build, new_message_id};
+use crate::message::outgoing::addresses::{parse_address, parse_list};
+use crate::message::outgoing::build::{Built, Outgoing, build, new_message_id};
 use crate::routes::actions::role_folder;
 use crate::routes::chrome::folder_list;
 use crate::session::CurrentUser;
@@ -35,7 +35,7 @@ async fn sender(user: &CurrentUser) -> Result<Mailbox, AppError> {
             "the signed-in address is not one lettre takes"
         ))
     })?;
-    let name = crate::message::compose::build::one_line(&identity.display_name);
+    let name = crate::message::outgoing::build::one_line(&identity.display_name);
     Ok(Mailbox::new((!name.is_empty()).then_some(name), address))
 }
 

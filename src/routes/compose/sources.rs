@@ -11,11 +11,11 @@ use crate::imap::MailboxName;
 use crate::imap::folders::Role;
 use crate::imap::reading::Opened;
 use crate::imap::writing::{self, Whole};
-use crate::message::compose::addresses::format_list;
-use crate::message::compose::build::Upload;
-use crate::message::compose::html_text::html_to_text;
-use crate::message::compose::reply::{self, ForwardLabels};
 use crate::message::headers::{Person, decode_words, people};
+use crate::message::outgoing::addresses::format_list;
+use crate::message::outgoing::build::Upload;
+use crate::message::outgoing::html_text::html_to_text;
+use crate::message::outgoing::reply::{self, ForwardLabels};
 use crate::message::structure::{Block, Prefer, TextKind};
 use crate::message::{decode_text, plain_text};
 use crate::routes::chrome::{fail_in, folder_list};
@@ -82,7 +82,7 @@ pub async fn reply(
 ) -> Result<Composition, AppError> {
     let (name, uid) = parse_spec(spec)?;
     let opened = open(user, &name, uid).await?;
-    let original = crate::message::compose::original(&opened.header, text_of(&opened));
+    let original = crate::message::outgoing::original(&opened.header, text_of(&opened));
     let (to, cc) = reply::recipients(&original, all, &user.who.email);
     let mut body = String::from("\n\n");
     let signature = signature_block(identity);
@@ -125,7 +125,7 @@ pub async fn forward(
 ) -> Result<Composition, AppError> {
     let (name, uid) = parse_spec(spec)?;
     let opened = open(user, &name, uid).await?;
-    let original = crate::message::compose::original(&opened.header, text_of(&opened));
+    let original = crate::message::outgoing::original(&opened.header, text_of(&opened));
     let mut composition = Composition {
         origin: Some(Origin {
             kind: Answering::Forward,
@@ -319,8 +319,8 @@ mod tests {
     use std::time::SystemTime;
 
     use super::*;
-    use crate::message::compose::addresses::parse_list;
-    use crate::message::compose::build::{Outgoing, build};
+    use crate::message::outgoing::addresses::parse_list;
+    use crate::message::outgoing::build::{Outgoing, build};
 
     #[test]
     fn a_saved_draft_resumes_as_it_was() {

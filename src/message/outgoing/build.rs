@@ -211,7 +211,7 @@ fn crlf(bytes: &[u8]) -> Vec<u8> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::message::compose::addresses::parse_list;
+    use crate::message::outgoing::addresses::parse_list;
     use mail_parser::{MessageParser, MimeHeaders};
 
     fn outgoing() -> Outgoing {
