@@ -1,6 +1,8 @@
 //! Turning raw mail into something safe to show: MIME structure and what a message shows,
 //! transfer encodings, charsets, header and parameter decoding, plain text to HTML, and HTML
-//! sanitising. Plain functions, no HTTP and no IMAP, each tested on its own.
+//! sanitising; and the other way, building outgoing mail (`outgoing`). Plain functions, no
+//! HTTP, no IMAP and no I/O, each tested on its own: the IMAP side turns what the server says
+//! into these types (`imap::body_structure`), never the other way round.
 
 pub mod charset;
 pub mod fuzz;

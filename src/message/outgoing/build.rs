@@ -6,11 +6,14 @@
 
 use std::time::SystemTime;
 
+use base64::Engine;
+use base64::engine::general_purpose::URL_SAFE_NO_PAD;
 use lettre::address::Envelope;
 use lettre::message::header::{
     self, ContentTransferEncoding, ContentType, HeaderName, HeaderValue,
 };
 use lettre::message::{Attachment, Body, Mailbox, MultiPart, SinglePart};
+use rand::RngCore;
 
 /// A file that goes with the message.
 #[derive(Clone, Debug)]
@@ -54,15 +57,18 @@ pub struct Built {
     pub message_id: String,
 }
 
-/// A fresh Message-ID under the sender's domain: `<random@domain>`.
+/// A fresh Message-ID under the sender's domain: `<random@domain>`, the random part 18
+/// bytes (144 bits) as 24 characters of URL-safe base64.
 pub fn new_message_id(domain: &str) -> String {
-    let token = crate::session::random_token();
+    let mut bytes = [0u8; 18];
+    rand::rng().fill_bytes(&mut bytes);
+    let token = URL_SAFE_NO_PAD.encode(bytes);
     let domain = if domain.is_empty() || !domain.is_ascii() {
         "posta.invalid"
     } else {
         domain
     };
-    format!("<{}@{domain}>", &token[..24])
+    format!("<{token}@{domain}>")
 }
 
 /// Removes what must never reach a header: line breaks and other control characters.
@@ -328,5 +334,24 @@ mod tests {
         assert!(
             String::from_utf8_lossy(&built.copy).contains("X-Posta-Origin: reply INBOX 7  X: y")
         );
+    }
+
+    #[test]
+    fn message_ids_are_random_and_under_the_senders_domain() {
+        let (a, b) = (new_message_id("x.org"), new_message_id("x.org"));
+        assert_ne!(a, b);
+        let token = a
+            .strip_prefix('<')
+            .unwrap()
+            .strip_suffix("@x.org>")
+            .unwrap();
+        assert_eq!(token.len(), 24);
+        assert!(
+            token
+                .bytes()
+                .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+        );
+        assert!(new_message_id("").ends_with("@posta.invalid>"));
+        assert!(new_message_id("почта.рф").ends_with("@posta.invalid>"));
     }
 }
