@@ -20,7 +20,7 @@ mod tokenizer;
 use std::collections::HashSet;
 
 use self::tokenizer::{Attribute, Tokenizer};
-use super::css;
+use super::css::{self, BodyAttributes};
 use super::url::{Target, classify, srcset_urls};
 
 /// What the first look found.
@@ -36,15 +36,6 @@ pub(super) struct Scan {
     /// `srcset`s, backgrounds, posters, `<link rel=stylesheet>`, SVG image `href`s, `url()` and
     /// `@import` in style attributes and `<style>` elements. Counted only when asked to.
     pub remote: usize,
-}
-
-/// The presentational attributes of `<body>` that Posta turns into a `body{…}` rule.
-#[derive(Default, Debug, PartialEq)]
-pub(super) struct BodyAttributes {
-    pub bgcolor: Option<String>,
-    pub text: Option<String>,
-    pub background: Option<String>,
-    pub style: Option<String>,
 }
 
 /// Reads `html` once. Remote loads are counted only when `count_remote` is set.

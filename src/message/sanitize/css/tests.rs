@@ -1,6 +1,7 @@
 //! The CSS cleaner on its own.
 
 use super::allow::{FUNCTIONS, PROPERTIES, SELECTOR_FUNCTIONS};
+use super::body::legacy_colour;
 use super::write::write_ident;
 use super::*;
 
