@@ -1,5 +1,9 @@
 //! Modified UTF-7 (RFC 3501 §5.1.3), the encoding IMAP uses for mailbox names:
 //! «Работа» travels as `&BCAEMAQxBD4EQgQw-`.
+//!
+//! Why no crate: the base64 crate already in the tree has the alphabet (`IMAP_MUTF7`, used
+//! below); what is left (shifting in and out of `&…-`, and keeping a malformed name exactly as
+//! sent so it still round-trips) is a few lines that no extra dependency would save.
 
 use base64::Engine;
 use base64::alphabet::IMAP_MUTF7;

@@ -2,6 +2,10 @@
 //! the file names made from them: RFC 2231 continuations and charsets, the RFC 2047 words
 //! Outlook and Mail.ru put where they do not belong, raw 8-bit values, and making the result
 //! safe to offer as a download.
+//!
+//! Why no crate: mail-parser joins RFC 2231 continuations only while it parses a whole
+//! `Content-Type` header, and the server hands over BODYSTRUCTURE's pairs already split;
+//! no crate takes such pairs (nor forgives the RFC 2047 words found in them).
 
 use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
 

@@ -2,6 +2,10 @@
 //! in arbitrary chunks. Both decoders are hand-written state machines so that a chunk may end
 //! anywhere — inside a `=XX` escape, between CR and LF, mid-quantum — and memory stays bounded
 //! by the chunk, not the part. Like real mail clients they forgive rather than fail.
+//!
+//! Why no crate: mail-parser and `quoted_printable` decode a whole body held in memory, and
+//! the base64 crate's streaming reader is strict (it stops at the stray characters and broken
+//! quanta real mail has), while attachments stream here in 1 MB chunks and must still open.
 
 /// How a part's body is encoded for transport.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
