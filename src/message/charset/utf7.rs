@@ -1,5 +1,11 @@
 //! UTF-7 (RFC 2152), which encoding_rs leaves out because the Web banned it, but which old
 //! Outlook and some mobile clients still send. Mail needs only decoding.
+//!
+//! Why not mail-parser's decoder (0.11, reachable as `decoders::charsets::map::
+//! charset_decoder(b"utf-7")`): it loses text the RFC says is there. It drops the character
+//! that implicitly ends a base64 run (RFC 2152's own `A+ImIDkQ.` loses its `.`), keeps `+-`
+//! as `+-` instead of the plus sign it stands for, and drops a trailing `+` and a base64 run
+//! that reaches the end of the input. The tests below pin each of these.
 
 /// Decodes UTF-7. Anything ill-formed is kept or replaced rather than rejected: a stray `+`
 /// stays a `+`, an unpaired surrogate becomes U+FFFD, and so does a non-ASCII byte.
@@ -79,6 +85,11 @@ mod tests {
     fn a_stray_plus_is_kept() {
         assert_eq!(decode(b"a + b"), "a + b");
         assert_eq!(decode(b"end+"), "end+");
+    }
+
+    #[test]
+    fn a_base64_run_may_end_with_the_input() {
+        assert_eq!(decode(b"+ZeVnLIqe"), "日本語");
     }
 
     #[test]
