@@ -1,5 +1,4 @@
-//! Finding a person's IMAP and SMTP servers from nothing but their email address, and the
-//! upstream policy that keeps a public gateway from connecting into private networks.
+//! Finding a person's IMAP and SMTP servers from nothing but their email address.
 //!
 //! Stages, in order (the operator's fixed upstream, when configured, is decided before this):
 //! 1. [`presets`]: built-in settings for the big providers, with a hint for the login page;
@@ -8,19 +7,18 @@
 //! 4. guesses: `imap.`, `mail.` and the bare domain on 993, then on 143 with STARTTLS
 //!    (`smtp.`, `mail.`, bare domain on 465, then 587 for SMTP).
 //!
-//! Every candidate is [`probe`]d before it is used, at an address the [`policy`] accepted. A
-//! stage's candidates are probed at once; the best-ranked one that answers wins, and the next
-//! stage is asked only when none did. SMTP comes from the winning stage, else from later ones.
+//! Every candidate is [`probe`]d before it is used, at an address the upstream policy
+//! ([`crate::net_policy`]) accepted. A stage's candidates are probed at once; the best-ranked
+//! one that answers wins, and the next stage is asked only when none did. SMTP comes from the
+//! winning stage, else from later ones.
 //!
 //! # Layout
 //! - `presets.rs`: the provider table and [`preset_for`].
 //! - `autoconfig.rs`: fetching and parsing `config-v1.1.xml`.
 //! - `srv.rs`: SRV lookups and their ordering.
 //! - `probe.rs`: resolve, connect, TLS, greeting.
-//! - `policy.rs`: which addresses may be connected to ([`check_host_allowed`]).
 
 pub mod autoconfig;
-pub mod policy;
 pub mod presets;
 pub mod probe;
 pub mod srv;
@@ -34,10 +32,10 @@ use std::time::Duration;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 
-pub use policy::{PolicyError, ResolveError, check_host_allowed, resolve_allowed};
 pub use presets::{Preset, ProviderHint, preset_for, saves_sent_itself};
 pub use probe::{Endpoint, ProbeError, Prober};
 
+use crate::net_policy::PolicyError;
 use crate::upstream::{Protocol, Security, Upstream};
 use autoconfig::{Autoconfig, Placeholders};
 use srv::SrvLookup;

@@ -11,7 +11,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use super::policy::{self, PolicyError, ResolveError};
+use crate::net_policy::{self, PolicyError, ResolveError};
 use crate::upstream::{Protocol, Security, Upstream};
 
 /// A greeting longer than this is not a mail server's.
@@ -101,7 +101,7 @@ impl Prober {
         upstream: &Upstream,
         protocol: Protocol,
     ) -> Result<Endpoint, ProbeError> {
-        let addrs = policy::resolve_allowed(
+        let addrs = net_policy::resolve_allowed(
             &upstream.host,
             upstream.port,
             self.allow_private,

@@ -2,7 +2,6 @@
 //! LOGIN, capabilities. Every way this can fail becomes a [`LoginError`] a person can act on.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use async_imap::error::Error as ImapError;
@@ -10,6 +9,7 @@ use async_imap::{Client, Session};
 use tokio::net::TcpStream;
 
 use super::stream::MailStream;
+use crate::net_policy::{PolicyError, ResolveError, resolve_allowed};
 use crate::upstream::{Security, Upstream};
 
 /// Why a connection or login did not succeed.
@@ -171,15 +171,22 @@ impl Connector {
     }
 
     async fn tcp(&self, upstream: &Upstream) -> Result<TcpStream, LoginError> {
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host(upstream.authority())
+        let allow_private = !self.refuse_private;
+        let addrs = resolve_allowed(&upstream.host, upstream.port, allow_private, self.timeout)
             .await
-            .map_err(|e| LoginError::Unreachable(format!("{}: {e}", upstream.host)))?
-            .collect();
-        if self.refuse_private {
-            let ips: Vec<_> = addrs.iter().map(|a| a.ip()).collect();
-            crate::discovery::check_host_allowed(&ips, false)
-                .map_err(|e| LoginError::Refused(format!("{}: {e}", upstream.host)))?;
-        }
+            .map_err(|e| match e {
+                ResolveError::Lookup { host, source } => {
+                    LoginError::Unreachable(format!("{host}: {source}"))
+                }
+                ResolveError::Timeout { .. } => LoginError::Timeout,
+                ResolveError::Policy {
+                    host,
+                    source: PolicyError::NoAddress,
+                } => LoginError::Unreachable(format!("{host}: no addresses")),
+                ResolveError::Policy { host, source } => {
+                    LoginError::Refused(format!("{host}: {source}"))
+                }
+            })?;
         let mut last = None;
         // Connect to the addresses we resolved (and checked), never re-resolving.
         for addr in addrs {
