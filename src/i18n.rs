@@ -4,6 +4,7 @@
 use axum::extract::FromRequestParts;
 use axum::http::header::ACCEPT_LANGUAGE;
 use axum::http::request::Parts;
+use axum_extra::extract::cookie::CookieJar;
 use std::convert::Infallible;
 
 pub mod writing;
@@ -45,7 +46,8 @@ impl Lang {
 
     /// The cookie if the person chose, else the first language the browser names that we speak.
     pub fn from_headers(headers: &axum::http::HeaderMap) -> Lang {
-        let chosen = crate::session::cookie_value(headers, LANG_COOKIE).and_then(Lang::from_code);
+        let chosen = (CookieJar::from_headers(headers).get(LANG_COOKIE))
+            .and_then(|cookie| Lang::from_code(cookie.value()));
         chosen
             .or_else(|| {
                 headers

@@ -8,8 +8,8 @@
 //! - [`imap`]: connecting and logging in, the one connection per session, folder list,
 //!   mailbox pages and reading a message.
 //! - [`message`]: header decoding, plain text to HTML, HTML sanitising.
-//! - [`discovery`]: finding servers from an address (presets, autoconfig, SRV, guesses)
-//!   and the policy that keeps a public gateway off private networks.
+//! - [`discovery`]: finding servers from an address (presets, autoconfig, SRV, guesses).
+//! - [`net_policy`]: which hosts may be reached; keeps a public gateway off private networks.
 //! - [`composing`]: messages being written, with their uploads, per session.
 //! - [`smtp`]: sending a built message through the account's submission server.
 //! - [`account`], [`upstream`]: who is signed in and where their mail lives.
@@ -24,6 +24,7 @@ pub mod error;
 pub mod i18n;
 pub mod imap;
 pub mod message;
+pub mod net_policy;
 pub mod routes;
 pub mod session;
 pub mod session_store;

@@ -242,18 +242,6 @@ where
     }
 }
 
-/// The value of cookie `name` in a request's `Cookie` headers.
-pub fn cookie_value<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value)
-}
-
 /// 32 random bytes, URL-safe base64: session keys and CSRF tokens.
 pub fn random_token() -> String {
     let mut bytes = [0u8; 32];

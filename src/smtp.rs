@@ -10,6 +10,7 @@ use lettre::transport::smtp::authentication::Credentials;
 use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
 use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
 
+use crate::net_policy::{PolicyError, ResolveError, resolve_allowed};
 use crate::upstream::{Security, Upstream};
 
 /// How Posta reaches SMTP servers: the extra CA it trusts (`--tls-ca`, the same one IMAP
@@ -128,24 +129,30 @@ impl Smtp {
         }
     }
 
+    /// Resolves the server once, under the upstream policy when it applies; the connection
+    /// goes to this address, so the DNS answer cannot change after the check.
     async fn resolve(&self, how: &Submission<'_>) -> Result<SocketAddr, SendError> {
-        let addrs: Vec<SocketAddr> = tokio::time::timeout(
-            self.timeout,
-            tokio::net::lookup_host(how.server.authority()),
-        )
-        .await
-        .map_err(|_| SendError::Timeout)?
-        .map_err(|e| SendError::Unreachable(format!("{}: {e}", how.server.host)))?
-        .collect();
-        if how.refuse_private {
-            let ips: Vec<_> = addrs.iter().map(|a| a.ip()).collect();
-            crate::discovery::check_host_allowed(&ips, false)
-                .map_err(|e| SendError::PolicyRefused(format!("{}: {e}", how.server.host)))?;
-        }
+        let server = how.server;
+        let allow_private = !how.refuse_private;
+        let addrs = resolve_allowed(&server.host, server.port, allow_private, self.timeout)
+            .await
+            .map_err(|e| match e {
+                ResolveError::Lookup { host, source } => {
+                    SendError::Unreachable(format!("{host}: {source}"))
+                }
+                ResolveError::Timeout { .. } => SendError::Timeout,
+                ResolveError::Policy {
+                    host,
+                    source: PolicyError::NoAddress,
+                } => SendError::Unreachable(format!("{host}: no addresses")),
+                ResolveError::Policy { host, source } => {
+                    SendError::PolicyRefused(format!("{host}: {source}"))
+                }
+            })?;
         addrs
             .into_iter()
             .next()
-            .ok_or_else(|| SendError::Unreachable(format!("{}: no addresses", how.server.host)))
+            .ok_or_else(|| SendError::Unreachable(format!("{}: no addresses", server.host)))
     }
 }
 

@@ -3,12 +3,17 @@
 //!
 //! The fetch goes through the upstream policy too: the autoconfig host is named by whoever
 //! typed the address, so it is resolved and checked like a mail server before any request.
+//!
+//! The HTTP is reqwest's and the XML is roxmltree's; what is written here is reading Mozilla's
+//! `clientConfig` format (which elements matter, `socketType`, the `%EMAIL…%` placeholders),
+//! since no maintained Rust crate reads it, and the limits a hostile document meets (size,
+//! redirects, no downgrade to http, every address under the policy).
 
 use std::net::IpAddr;
 use std::sync::Arc;
 use std::time::Duration;
 
-use super::policy::{self, PolicyError};
+use crate::net_policy::{self, PolicyError};
 use crate::upstream::{Security, Upstream};
 
 /// Where autoconfig documents are looked for, in order. `{domain}` is the email domain,
@@ -188,7 +193,7 @@ impl Autoconfig {
                 return attempt.error("redirect from https to http");
             }
             match literal_ip(attempt.url()) {
-                Some(ip) => match policy::check_host_allowed(&[ip], allow_private) {
+                Some(ip) => match net_policy::check_host_allowed(&[ip], allow_private) {
                     Ok(()) => attempt.follow(),
                     Err(e) => attempt.error(e),
                 },
@@ -241,7 +246,7 @@ impl Autoconfig {
         let parsed = url::Url::parse(url).map_err(|_| AutoconfigError::Url(url.to_owned()))?;
         // IP literals never reach the resolver, so they are checked here.
         if let Some(ip) = literal_ip(&parsed) {
-            policy::check_host_allowed(&[ip], self.allow_private)?;
+            net_policy::check_host_allowed(&[ip], self.allow_private)?;
         }
         let mut response = self.client.get(parsed).send().await?;
         if !response.status().is_success() {
@@ -292,7 +297,7 @@ impl reqwest::dns::Resolve for PolicyResolver {
         let (allow_private, timeout) = (self.allow_private, self.timeout);
         let host = name.as_str().to_owned();
         Box::pin(async move {
-            let addrs = policy::resolve_allowed(&host, 0, allow_private, timeout).await?;
+            let addrs = net_policy::resolve_allowed(&host, 0, allow_private, timeout).await?;
             Ok(Box::new(addrs.into_iter()) as reqwest::dns::Addrs)
         })
     }

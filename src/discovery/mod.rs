@@ -1,5 +1,4 @@
-//! Finding a person's IMAP and SMTP servers from nothing but their email address, and the
-//! upstream policy that keeps a public gateway from connecting into private networks.
+//! Finding a person's IMAP and SMTP servers from nothing but their email address.
 //!
 //! Stages, in order (the operator's fixed upstream, when configured, is decided before this):
 //! 1. [`presets`]: built-in settings for the big providers, with a hint for the login page;
@@ -8,19 +7,23 @@
 //! 4. guesses: `imap.`, `mail.` and the bare domain on 993, then on 143 with STARTTLS
 //!    (`smtp.`, `mail.`, bare domain on 465, then 587 for SMTP).
 //!
-//! Every candidate is [`probe`]d before it is used, at an address the [`policy`] accepted. A
-//! stage's candidates are probed at once; the best-ranked one that answers wins, and the next
-//! stage is asked only when none did. SMTP comes from the winning stage, else from later ones.
+//! Every candidate is [`probe`]d before it is used, at an address the upstream policy
+//! ([`crate::net_policy`]) accepted. A stage's candidates are probed at once; the best-ranked
+//! one that answers wins, and the next stage is asked only when none did. SMTP comes from the
+//! winning stage, else from later ones.
+//!
+//! No maintained Rust crate finds mail servers (Thunderbird's account setup, which these stages
+//! follow, is JavaScript), so the stages are written here; each leans on a crate for what has
+//! one: reqwest and roxmltree for autoconfig, hickory-resolver for SRV, tokio-native-tls for
+//! probes. Every module says what it keeps by hand and why.
 //!
 //! # Layout
 //! - `presets.rs`: the provider table and [`preset_for`].
 //! - `autoconfig.rs`: fetching and parsing `config-v1.1.xml`.
 //! - `srv.rs`: SRV lookups and their ordering.
 //! - `probe.rs`: resolve, connect, TLS, greeting.
-//! - `policy.rs`: which addresses may be connected to ([`check_host_allowed`]).
 
 pub mod autoconfig;
-pub mod policy;
 pub mod presets;
 pub mod probe;
 pub mod srv;
@@ -34,10 +37,10 @@ use std::time::Duration;
 
 use futures::stream::{FuturesUnordered, StreamExt};
 
-pub use policy::{PolicyError, ResolveError, check_host_allowed, resolve_allowed};
 pub use presets::{Preset, ProviderHint, preset_for, saves_sent_itself};
 pub use probe::{Endpoint, ProbeError, Prober};
 
+use crate::net_policy::PolicyError;
 use crate::upstream::{Protocol, Security, Upstream};
 use autoconfig::{Autoconfig, Placeholders};
 use srv::SrvLookup;
@@ -159,6 +162,32 @@ struct Candidates {
     usernames: Vec<(Upstream, String)>,
 }
 
+/// Servers already probed in an earlier stage, so that none is probed twice.
+#[derive(Default)]
+struct Tried {
+    imap: HashSet<Upstream>,
+    smtp: HashSet<Upstream>,
+}
+
+/// `candidates` less those already `tried`, which now include them.
+fn fresh(tried: &mut HashSet<Upstream>, candidates: Vec<Upstream>) -> Vec<Upstream> {
+    (candidates.into_iter())
+        .filter(|u| tried.insert(u.clone()))
+        .collect()
+}
+
+/// The stage whose IMAP server answered, and what came with it.
+struct FoundImap {
+    source: Source,
+    imap: Endpoint,
+    /// The same stage's SMTP server, when one answered.
+    smtp: Option<Endpoint>,
+    /// The login name autoconfig gave for this IMAP server, when not the address itself.
+    username: Option<String>,
+    /// An SMTP server that answered in an earlier stage whose IMAP did not: the last resort.
+    spare_smtp: Option<Endpoint>,
+}
+
 impl Discoverer {
     /// `tls` verifies certificates for probes and autoconfig requests; give it the operator's CA
     /// (`--tls-ca`) so that probes judge servers as the real connection will.
@@ -225,7 +254,6 @@ impl Discoverer {
                 hint: p.hint,
             });
         }
-
         let mut stages = [
             Source::Preset,
             Source::Autoconfig,
@@ -233,68 +261,25 @@ impl Discoverer {
             Source::Guess,
         ]
         .into_iter();
-        let (mut tried_imap, mut tried_smtp) = (HashSet::new(), HashSet::new());
-        let mut failures = Vec::new();
-        // An SMTP server that answered in a stage whose IMAP did not: the last resort for SMTP.
-        let mut spare_smtp = None;
-        let mut found = None;
-        for stage in stages.by_ref() {
-            let candidates = self.candidates(stage, &who, preset).await;
-            let imap: Vec<_> = (candidates.imap.into_iter())
-                .filter(|u| tried_imap.insert(u.clone()))
-                .collect();
-            if imap.is_empty() {
-                continue;
-            }
-            let smtp: Vec<_> = (candidates.smtp.into_iter())
-                .filter(|u| tried_smtp.insert(u.clone()))
-                .collect();
-            tracing::debug!(
-                domain,
-                ?stage,
-                imap = imap.len(),
-                smtp = smtp.len(),
-                "probing"
-            );
-            let (imap_result, smtp_result) = tokio::join!(
-                first_answering(&imap, Protocol::Imap, &probe),
-                first_answering(&smtp, Protocol::Smtp, &probe),
-            );
-            match imap_result {
-                Ok(endpoint) => {
-                    let username = (candidates.usernames.into_iter())
-                        .find(|(u, _)| *u == endpoint.upstream)
-                        .map(|(_, name)| name)
-                        .filter(|name| !name.eq_ignore_ascii_case(&who.email));
-                    found = Some((stage, endpoint, smtp_result.ok(), username));
-                    break;
-                }
-                Err(mut failed) => {
-                    failures.append(&mut failed);
-                    spare_smtp = spare_smtp.or(smtp_result.ok());
-                }
-            }
-        }
-        let Some((source, imap, mut smtp, username)) = found else {
-            return Err(explain(domain, failures));
+        let mut tried = Tried::default();
+        let found = (self
+            .find_imap(&mut stages, &who, preset, &probe, &mut tried)
+            .await)
+            .map_err(|failures| explain(domain, failures))?;
+        let smtp = match found.smtp {
+            Some(smtp) => Some(smtp),
+            None => (self
+                .find_smtp(stages, &who, preset, &probe, &mut tried)
+                .await)
+                .or(found.spare_smtp),
         };
-        for stage in stages {
-            if smtp.is_some() {
-                break;
-            }
-            let candidates = self.candidates(stage, &who, preset).await;
-            let fresh: Vec<_> = (candidates.smtp.into_iter())
-                .filter(|u| tried_smtp.insert(u.clone()))
-                .collect();
-            smtp = first_answering(&fresh, Protocol::Smtp, &probe).await.ok();
-        }
-        let smtp = smtp.or(spare_smtp);
+        let imap = found.imap;
         let hint = preset
             .or_else(|| presets::preset_for_imap_host(&imap.upstream.host))
             .and_then(|p| p.hint);
         tracing::info!(
             domain,
-            ?source,
+            source = ?found.source,
             imap = %imap.upstream,
             smtp = ?smtp.as_ref().map(|s| s.upstream.to_string()),
             "mail servers discovered"
@@ -302,10 +287,91 @@ impl Discoverer {
         Ok(Discovered {
             imap,
             smtp,
-            source,
-            username,
+            source: found.source,
+            username: found.username,
             hint,
         })
+    }
+
+    /// Asks `stages` in turn until one has an IMAP server that answers; the failures of every
+    /// stage asked when none does.
+    async fn find_imap<P, F>(
+        &self,
+        stages: &mut impl Iterator<Item = Source>,
+        who: &Placeholders,
+        preset: Option<&Preset>,
+        probe: &P,
+        tried: &mut Tried,
+    ) -> Result<FoundImap, Vec<(Upstream, ProbeError)>>
+    where
+        P: Fn(Upstream, Protocol) -> F,
+        F: Future<Output = Result<Endpoint, ProbeError>>,
+    {
+        let mut failures = Vec::new();
+        let mut spare_smtp = None;
+        for stage in stages {
+            let candidates = self.candidates(stage, who, preset).await;
+            let imap = fresh(&mut tried.imap, candidates.imap);
+            if imap.is_empty() {
+                continue;
+            }
+            let smtp = fresh(&mut tried.smtp, candidates.smtp);
+            tracing::debug!(
+                domain = who.domain,
+                ?stage,
+                imap = imap.len(),
+                smtp = smtp.len(),
+                "probing"
+            );
+            let (imap_result, smtp_result) = tokio::join!(
+                first_answering(&imap, Protocol::Imap, probe),
+                first_answering(&smtp, Protocol::Smtp, probe),
+            );
+            match imap_result {
+                Ok(endpoint) => {
+                    let username = (candidates.usernames.into_iter())
+                        .find(|(u, _)| *u == endpoint.upstream)
+                        .map(|(_, name)| name)
+                        .filter(|name| !name.eq_ignore_ascii_case(&who.email));
+                    return Ok(FoundImap {
+                        source: stage,
+                        imap: endpoint,
+                        smtp: smtp_result.ok(),
+                        username,
+                        spare_smtp,
+                    });
+                }
+                Err(mut failed) => {
+                    failures.append(&mut failed);
+                    spare_smtp = spare_smtp.or(smtp_result.ok());
+                }
+            }
+        }
+        Err(failures)
+    }
+
+    /// The first SMTP server that answers in the stages after the one that found IMAP, for
+    /// when that stage named none that did.
+    async fn find_smtp<P, F>(
+        &self,
+        stages: impl Iterator<Item = Source>,
+        who: &Placeholders,
+        preset: Option<&Preset>,
+        probe: &P,
+        tried: &mut Tried,
+    ) -> Option<Endpoint>
+    where
+        P: Fn(Upstream, Protocol) -> F,
+        F: Future<Output = Result<Endpoint, ProbeError>>,
+    {
+        for stage in stages {
+            let candidates = self.candidates(stage, who, preset).await;
+            let smtp = fresh(&mut tried.smtp, candidates.smtp);
+            if let Ok(endpoint) = first_answering(&smtp, Protocol::Smtp, probe).await {
+                return Some(endpoint);
+            }
+        }
+        None
     }
 
     async fn candidates(

@@ -4,6 +4,11 @@
 //!
 //! A probe proves a server is there and speaks the protocol; it does not log in. STARTTLS is not
 //! negotiated here: the real connection refuses to go on without it.
+//!
+//! Hand-written on tokio and tokio-native-tls rather than with async-imap or lettre: a probe
+//! reads one bounded line (a hostile host may send a gigabyte with no newline), says goodbye
+//! and judges IMAP and SMTP the same way, while those clients want to go on to a session and
+//! would each need their own timeouts and error sorting for what is a one-line exchange.
 
 use std::net::SocketAddr;
 use std::time::Duration;
@@ -11,7 +16,7 @@ use std::time::Duration;
 use tokio::io::{AsyncBufReadExt, AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, BufReader};
 use tokio::net::TcpStream;
 
-use super::policy::{self, PolicyError, ResolveError};
+use crate::net_policy::{self, PolicyError, ResolveError};
 use crate::upstream::{Protocol, Security, Upstream};
 
 /// A greeting longer than this is not a mail server's.
@@ -101,7 +106,7 @@ impl Prober {
         upstream: &Upstream,
         protocol: Protocol,
     ) -> Result<Endpoint, ProbeError> {
-        let addrs = policy::resolve_allowed(
+        let addrs = net_policy::resolve_allowed(
             &upstream.host,
             upstream.port,
             self.allow_private,

@@ -3,6 +3,11 @@
 //!
 //! Implicit TLS services come before their STARTTLS twins (RFC 8314); within a service,
 //! records go by priority, then by weight (heaviest first, so the order is repeatable).
+//!
+//! The DNS is hickory-resolver's. Only the ordering is written here: hickory returns SRV
+//! answers as they came, and RFC 6186's choice between services, RFC 2782's "service not
+//! offered" root target and a repeatable order (rather than RFC 2782's weighted random pick,
+//! which would make discovery's answer vary from one sign-in to the next) are Posta's decisions.
 
 use std::time::Duration;
 

@@ -1,24 +1,29 @@
-//! Opening an IMAP connection and logging in: TCP, TLS (implicit or STARTTLS), greeting,
-//! LOGIN, capabilities. Every way this can fail becomes a [`LoginError`] a person can act on.
+//! Opening an IMAP connection and logging in: resolution under the upstream policy
+//! ([`crate::net_policy`]), TCP, TLS (implicit or STARTTLS), greeting, LOGIN, capabilities.
+//! Every way this can fail becomes a [`LoginError`] a person can act on; a refusal keeps the
+//! server's own text, never async-imap's `Debug` rendering of it.
 
 use std::collections::HashSet;
-use std::net::SocketAddr;
 use std::time::Duration;
 
 use async_imap::error::Error as ImapError;
 use async_imap::{Client, Session};
 use tokio::net::TcpStream;
 
+use super::refusal::refusal_text;
 use super::stream::MailStream;
+use crate::net_policy::{PolicyError, ResolveError, resolve_allowed};
 use crate::upstream::{Security, Upstream};
 
 /// Why a connection or login did not succeed.
 #[derive(Debug, thiserror::Error)]
 pub enum LoginError {
-    /// The server said NO to LOGIN; its own words may explain (app password, IMAP disabled).
+    /// The server said NO to LOGIN; its own text, as it sent it
+    /// (`[AUTHENTICATIONFAILED] Authentication failed.`), may explain (app password, IMAP off).
     #[error("login refused: {0}")]
     WrongPassword(String),
-    /// The server does not allow LOGIN on this connection (LOGINDISABLED, PRIVACYREQUIRED).
+    /// The server does not allow LOGIN on this connection (LOGINDISABLED, PRIVACYREQUIRED);
+    /// its own text.
     #[error("login disabled by the server: {0}")]
     LoginDisabled(String),
     #[error("could not connect: {0}")]
@@ -41,11 +46,12 @@ pub enum LoginError {
 
 impl LoginError {
     /// The server's own explanation, worth showing to the person (it is often the only place
-    /// that says "enable IMAP in settings" or "use an app password").
+    /// that says "enable IMAP in settings" or "use an app password"), without the response
+    /// code in brackets that is meant for programs: `Authentication failed.`
     pub fn server_text(&self) -> Option<&str> {
         match self {
             LoginError::WrongPassword(t) | LoginError::LoginDisabled(t) => {
-                let t = t.trim();
+                let t = strip_code(t);
                 (!t.is_empty()).then_some(t)
             }
             _ => None,
@@ -106,14 +112,19 @@ impl Connector {
         let client = self.open(upstream).await?;
         let (mut session, caps) = match client.login_with_capabilities(user, password).await {
             Ok(ok) => ok,
-            Err((ImapError::No(text), _)) => {
+            Err((e @ ImapError::No(_), _)) => {
+                let text = refusal_text(&e).unwrap_or_default();
                 return Err(if text.contains("PRIVACYREQUIRED") {
                     LoginError::LoginDisabled(text)
                 } else {
-                    LoginError::WrongPassword(strip_code(&text))
+                    LoginError::WrongPassword(text)
                 });
             }
-            Err((ImapError::Bad(text), _)) => return Err(LoginError::LoginDisabled(text)),
+            Err((e @ ImapError::Bad(_), _)) => {
+                return Err(LoginError::LoginDisabled(
+                    refusal_text(&e).unwrap_or_default(),
+                ));
+            }
             // Dovecot and others hang up on internal login failures.
             Err((ImapError::ConnectionLost | ImapError::Io(_), _)) => {
                 return Err(LoginError::Unreachable(
@@ -171,15 +182,22 @@ impl Connector {
     }
 
     async fn tcp(&self, upstream: &Upstream) -> Result<TcpStream, LoginError> {
-        let addrs: Vec<SocketAddr> = tokio::net::lookup_host(upstream.authority())
+        let allow_private = !self.refuse_private;
+        let addrs = resolve_allowed(&upstream.host, upstream.port, allow_private, self.timeout)
             .await
-            .map_err(|e| LoginError::Unreachable(format!("{}: {e}", upstream.host)))?
-            .collect();
-        if self.refuse_private {
-            let ips: Vec<_> = addrs.iter().map(|a| a.ip()).collect();
-            crate::discovery::check_host_allowed(&ips, false)
-                .map_err(|e| LoginError::Refused(format!("{}: {e}", upstream.host)))?;
-        }
+            .map_err(|e| match e {
+                ResolveError::Lookup { host, source } => {
+                    LoginError::Unreachable(format!("{host}: {source}"))
+                }
+                ResolveError::Timeout { .. } => LoginError::Timeout,
+                ResolveError::Policy {
+                    host,
+                    source: PolicyError::NoAddress,
+                } => LoginError::Unreachable(format!("{host}: no addresses")),
+                ResolveError::Policy { host, source } => {
+                    LoginError::Refused(format!("{host}: {source}"))
+                }
+            })?;
         let mut last = None;
         // Connect to the addresses we resolved (and checked), never re-resolving.
         for addr in addrs {
@@ -247,11 +265,11 @@ where
 }
 
 /// `[AUTHENTICATIONFAILED] Authentication failed.` → `Authentication failed.`
-fn strip_code(text: &str) -> String {
+fn strip_code(text: &str) -> &str {
     let t = text.trim();
     match t.strip_prefix('[').and_then(|r| r.split_once(']')) {
-        Some((_, rest)) => rest.trim().to_owned(),
-        None => t.to_owned(),
+        Some((_, rest)) => rest.trim(),
+        None => t,
     }
 }
 
@@ -266,5 +284,16 @@ mod tests {
             "Authentication failed."
         );
         assert_eq!(strip_code("Invalid credentials"), "Invalid credentials");
+    }
+
+    #[test]
+    fn a_refused_login_keeps_the_servers_text_and_shows_its_words() {
+        let e = LoginError::WrongPassword("[AUTHENTICATIONFAILED] Authentication failed.".into());
+        assert_eq!(
+            e.to_string(),
+            "login refused: [AUTHENTICATIONFAILED] Authentication failed."
+        );
+        assert_eq!(e.server_text(), Some("Authentication failed."));
+        assert_eq!(LoginError::WrongPassword("  ".into()).server_text(), None);
     }
 }

@@ -4,11 +4,11 @@
 use std::net::IpAddr;
 
 use axum::extract::{Path, Query, State};
-use axum::http::header::{HeaderMap, SET_COOKIE};
-use axum::http::{HeaderValue, StatusCode};
+use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
+use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
 use super::guard::ClientIp;
@@ -20,7 +20,7 @@ use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang, Strings};
 use crate::imap::{Connector, LoginError, MailSession};
 use crate::session::{
-    CurrentUser, SignedIn, TypedSession, constant_time_eq, cookie_value, random_token, safe_next,
+    CurrentUser, SignedIn, TypedSession, constant_time_eq, random_token, safe_next,
 };
 use crate::upstream::{Security, Upstream};
 
@@ -75,6 +75,7 @@ async fn show_login(
     State(state): State<AppState>,
     session: TypedSession,
     lang: Lang,
+    jar: CookieJar,
     Query(query): Query<LoginQuery>,
 ) -> Response {
     let next = safe_next(query.next.as_deref());
@@ -108,12 +109,16 @@ async fn show_login(
         imap_port: "",
         imap_security: "tls",
     };
-    ([(SET_COOKIE, login_csrf_cookie(&csrf))], render(&page)).into_response()
+    (jar.add(login_csrf_cookie(csrf.clone())), render(&page)).into_response()
 }
 
 /// The sign-in form's token cookie, for `/login` only, gone with the browser.
-fn login_csrf_cookie(token: &str) -> String {
-    format!("{LOGIN_CSRF_COOKIE}={token}; Path=/login; HttpOnly; SameSite=Strict")
+fn login_csrf_cookie(token: String) -> Cookie<'static> {
+    Cookie::build((LOGIN_CSRF_COOKIE, token))
+        .path("/login")
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .build()
 }
 
 #[derive(Deserialize)]
@@ -178,30 +183,30 @@ async fn sign_in(
     session: TypedSession,
     lang: Lang,
     ClientIp(client): ClientIp,
-    headers: HeaderMap,
+    jar: CookieJar,
     Form(form): Form<LoginForm>,
 ) -> Response {
     let t = lang.strings();
-    match try_sign_in(&state, &session, t, client, &headers, &form).await {
+    match try_sign_in(&state, &session, t, client, &jar, &form).await {
         Ok(()) => {
-            let expire = format!("{LOGIN_CSRF_COOKIE}=; Path=/login; Max-Age=0");
+            let expire = Cookie::build(LOGIN_CSRF_COOKIE).path("/login");
             (
-                [(SET_COOKIE, expire)],
+                jar.remove(expire),
                 Redirect::to(&safe_next(Some(&form.next))),
             )
                 .into_response()
         }
         Err(refusal) => {
-            let csrf = cookie_value(&headers, LOGIN_CSRF_COOKIE)
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned);
+            let csrf = (jar.get(LOGIN_CSRF_COOKIE))
+                .map(|c| c.value().to_owned())
+                .filter(|c| !c.is_empty());
             // Without the cookie there is nothing to echo: give the form a new token pair.
-            let (csrf, set_cookie) = match csrf {
-                Some(c) => (c, None),
+            let (csrf, jar) = match csrf {
+                Some(c) => (c, jar),
                 None => {
                     let c = random_token();
-                    let cookie = login_csrf_cookie(&c);
-                    (c, Some(cookie))
+                    let jar = jar.add(login_csrf_cookie(c.clone()));
+                    (c, jar)
                 }
             };
             let page = LoginPage {
@@ -224,11 +229,7 @@ async fn sign_in(
                     "tls"
                 },
             };
-            let mut response = (refusal.status, render(&page)).into_response();
-            if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-                response.headers_mut().append(SET_COOKIE, cookie);
-            }
-            response
+            (refusal.status, jar, render(&page)).into_response()
         }
     }
 }
@@ -238,10 +239,13 @@ async fn try_sign_in(
     session: &TypedSession,
     t: &'static Strings,
     client: Option<IpAddr>,
-    headers: &HeaderMap,
+    jar: &CookieJar,
     form: &LoginForm,
 ) -> Result<(), Refusal> {
-    let cookie = cookie_value(headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    let cookie = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(Cookie::value)
+        .unwrap_or_default();
     if cookie.is_empty() || !constant_time_eq(cookie.as_bytes(), form.csrf.as_bytes()) {
         return Err(Refusal::new(StatusCode::FORBIDDEN, t.err_form_expired));
     }
@@ -489,6 +493,7 @@ struct LangQuery {
 async fn choose_language(
     Path(code): Path<String>,
     Query(query): Query<LangQuery>,
+    jar: CookieJar,
 ) -> Result<Response, AppError> {
     let lang = Lang::from_code(&code).ok_or(AppError::NotFound)?;
     let next = match query.next.as_deref() {
@@ -496,9 +501,9 @@ async fn choose_language(
         other => safe_next(other),
     };
     // `Secure` is added over HTTPS by the front door (routes::guard), as on every cookie.
-    let cookie = format!(
-        "{LANG_COOKIE}={}; Path=/; Max-Age=31536000; SameSite=Lax",
-        lang.code()
-    );
-    Ok(([(SET_COOKIE, cookie)], Redirect::to(&next)).into_response())
+    let cookie = Cookie::build((LANG_COOKIE, lang.code()))
+        .path("/")
+        .max_age(time::Duration::days(365))
+        .same_site(SameSite::Lax);
+    Ok((jar.add(cookie), Redirect::to(&next)).into_response())
 }

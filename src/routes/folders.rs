@@ -33,7 +33,7 @@ use crate::imap::folder_changes::{self, deletion_order, resubscriptions};
 use crate::imap::folder_name::{self, MAX_CHARS, NameProblem};
 use crate::imap::folders::{Folder, FolderList, Role};
 use crate::imap::mailbox_name::mailbox_url;
-use crate::imap::{MailError, MailboxName};
+use crate::imap::{MailError, MailboxName, refusal_text};
 use crate::session::CurrentUser;
 
 pub fn router() -> Router<AppState> {
@@ -445,7 +445,8 @@ fn refused(
 ) -> Result<Option<String>, AppError> {
     match done {
         Ok(()) => Ok(None),
-        Err(MailError::Imap(ImapError::No(said) | ImapError::Bad(said))) => {
+        Err(MailError::Imap(e @ (ImapError::No(_) | ImapError::Bad(_)))) => {
+            let said = refusal_text(&e).unwrap_or_default();
             Ok(Some((f.err_server)(server_words(&said))))
         }
         Err(e) => Err(fail(user, e)),

@@ -75,6 +75,27 @@ async fn a_wrong_password_says_so_and_keeps_the_email() {
 }
 
 #[tokio::test]
+async fn a_wrong_password_quotes_the_servers_own_words_not_a_debug_string() {
+    let app = spawn_app().await;
+
+    let page = app
+        .post_login(&[("email", "user02@posta.test"), ("password", "not-it")])
+        .await;
+
+    assert_eq!(page.status, StatusCode::UNAUTHORIZED);
+    // Dovecot answers `NO [AUTHENTICATIONFAILED] Authentication failed.`
+    assert_eq!(
+        page.texts("#login-error .server-said"),
+        vec!["Authentication failed."]
+    );
+    let error = page.texts("#login-error").concat();
+    for debug in ["code: None", "info:", "Some(", "AUTHENTICATIONFAILED"] {
+        assert!(!error.contains(debug), "{debug:?} in {error:?}");
+        assert!(!page.body.contains(debug), "{debug:?} in the page");
+    }
+}
+
+#[tokio::test]
 async fn the_wrong_password_message_speaks_russian_to_russian_browsers() {
     let app = spawn_app().await;
     let form = app

@@ -1,9 +1,18 @@
 //! The upstream policy: which network addresses Posta may connect to on a person's behalf.
 //!
 //! A public gateway that connects wherever a login form says would be a port scanner into its
-//! own network. Every host that discovery finds, and every host a person types in the advanced
-//! form, is resolved once with [`resolve_allowed`], checked here, and then connected to by the
-//! checked address, so a DNS answer cannot change between the check and the connection.
+//! own network. Every host that discovery finds, every host a person types in the advanced
+//! form, and every IMAP or SMTP server a session connects to is resolved once with
+//! [`resolve_allowed`], checked here, and then connected to by the checked address, so a DNS
+//! answer cannot change between the check and the connection (DNS rebinding).
+//!
+//! This module sits below `imap`, `smtp` and `discovery`, which all import it; it imports none
+//! of them.
+//!
+//! The address ranges are a hand-written table rather than a crate's: the standard library's
+//! `IpAddr::is_global`, which would answer the question, is still unstable, and the table is
+//! short. It follows the IANA special-purpose registries, judges the IPv4 address that mapped,
+//! NAT64 and 6to4 IPv6 addresses carry, and every range in it is tested below.
 
 use std::net::{IpAddr, Ipv4Addr, Ipv6Addr, SocketAddr};
 use std::time::Duration;
