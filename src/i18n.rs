@@ -45,7 +45,8 @@ impl Lang {
 
     /// The cookie if the person chose, else the first language the browser names that we speak.
     pub fn from_headers(headers: &axum::http::HeaderMap) -> Lang {
-        let chosen = crate::session::cookie_value(headers, LANG_COOKIE).and_then(Lang::from_code);
+        let chosen =
+            crate::web_session::cookie_value(headers, LANG_COOKIE).and_then(Lang::from_code);
         chosen
             .or_else(|| {
                 headers

@@ -56,7 +56,7 @@ pub struct Built {
 
 /// A fresh Message-ID under the sender's domain: `<random@domain>`.
 pub fn new_message_id(domain: &str) -> String {
-    let token = crate::session::random_token();
+    let token = crate::token::random_token();
     let domain = if domain.is_empty() || !domain.is_ascii() {
         "posta.invalid"
     } else {
