@@ -45,8 +45,7 @@ impl Lang {
 
     /// The cookie if the person chose, else the first language the browser names that we speak.
     pub fn from_headers(headers: &axum::http::HeaderMap) -> Lang {
-        let chosen =
-            crate::web_session::cookie_value(headers, LANG_COOKIE).and_then(Lang::from_code);
+        let chosen = cookie_value(headers, LANG_COOKIE).and_then(Lang::from_code);
         chosen
             .or_else(|| {
                 headers
@@ -60,6 +59,19 @@ impl Lang {
             })
             .unwrap_or(Lang::En)
     }
+}
+
+/// The value of cookie `name` in a request's `Cookie` headers: the language chosen here,
+/// and the sign-in form's token (see `routes::auth`).
+pub fn cookie_value<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Option<&'h str> {
+    headers
+        .get_all(axum::http::header::COOKIE)
+        .iter()
+        .filter_map(|v| v.to_str().ok())
+        .flat_map(|v| v.split(';'))
+        .filter_map(|pair| pair.trim().split_once('='))
+        .find(|(n, _)| *n == name)
+        .map(|(_, value)| value)
 }
 
 impl<S: Send + Sync> FromRequestParts<S> for Lang {

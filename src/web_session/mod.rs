@@ -21,6 +21,10 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
+/// Read here by the sign-in form; it lives in [`crate::i18n`], the lowest module that reads
+/// a cookie, so that `i18n` need not import the browser session (which imports `error`,
+/// which imports `i18n`).
+pub use crate::i18n::cookie_value;
 pub use current_user::CurrentUser;
 pub use store::MemoryRecords;
 
@@ -197,18 +201,6 @@ pub fn layer(records: MemoryRecords, secure: bool) -> SessionManagerLayer<Memory
         .with_same_site(SameSite::Strict)
         .with_secure(secure)
         .with_expiry(Expiry::OnSessionEnd)
-}
-
-/// The value of cookie `name` in a request's `Cookie` headers.
-pub fn cookie_value<'h>(headers: &'h axum::http::HeaderMap, name: &str) -> Option<&'h str> {
-    headers
-        .get_all(axum::http::header::COOKIE)
-        .iter()
-        .filter_map(|v| v.to_str().ok())
-        .flat_map(|v| v.split(';'))
-        .filter_map(|pair| pair.trim().split_once('='))
-        .find(|(n, _)| *n == name)
-        .map(|(_, value)| value)
 }
 
 /// Accepts only local paths for `next=`, so sign-in cannot be made to redirect elsewhere.
