@@ -153,3 +153,101 @@ impl Client {
 fn is_connection_lost(e: &ImapError) -> bool {
     matches!(e, ImapError::Io(_) | ImapError::ConnectionLost)
 }
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::{TcpListener, TcpStream};
+
+    use super::*;
+    use crate::credentials::{EmailAddress, Password};
+    use crate::imap::Capabilities;
+    use crate::imap::stream::MailStream;
+    use crate::upstream::{Security, Upstream};
+
+    /// A connection to a server that accepts the login and then never answers: every
+    /// command on it hangs, as on a stuck server.
+    async fn stuck_connection() -> Connection {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            let (read, mut write) = socket.into_split();
+            write.write_all(b"* OK stuck IMAP ready\r\n").await.unwrap();
+            let mut lines = BufReader::new(read).lines();
+            if let Ok(Some(line)) = lines.next_line().await {
+                let tag = line.split(' ').next().unwrap_or("a").to_owned();
+                write
+                    .write_all(format!("{tag} OK in\r\n").as_bytes())
+                    .await
+                    .unwrap();
+            }
+            while let Ok(Some(_)) = lines.next_line().await {}
+            drop(write);
+        });
+        let tcp = TcpStream::connect(address).await.unwrap();
+        let mut client = async_imap::Client::new(MailStream::Plain(tcp));
+        client.read_response().await.unwrap().unwrap();
+        let session = client
+            .login("user", "pass")
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+        Connection {
+            session,
+            caps: Capabilities::default(),
+            selected: None,
+        }
+    }
+
+    fn client(connection: Connection) -> Client {
+        let credentials = Credentials {
+            email: EmailAddress::parse("ada@posta.test").unwrap(),
+            login: "ada".into(),
+            password: Password::new("secret".into()),
+            imap: Upstream::new("127.0.0.1", 1, Security::Insecure),
+            smtp: None,
+        };
+        let connector = Connector {
+            extra_ca: None,
+            timeout: Duration::from_secs(1),
+            refuse_private: false,
+        };
+        Client::with_connection(Arc::new(credentials), connector, connection)
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_is_taken_out_only_once_it_has_been_idle() {
+        let client = client(stuck_connection().await);
+        assert!(client.take_if_idle(Duration::from_secs(60)).is_none());
+        let taken = client.take_if_idle(Duration::ZERO);
+        assert!(taken.is_some());
+        assert!(
+            client.take_if_idle(Duration::ZERO).is_none(),
+            "nothing is left to close"
+        );
+    }
+
+    #[tokio::test]
+    async fn closing_idle_connections_never_waits_for_a_command_in_progress() {
+        let client = Arc::new(client(stuck_connection().await));
+        let busy = client.clone();
+        let command = tokio::spawn(async move {
+            busy.run(|imap| Box::pin(async move { imap.session.noop().await }))
+                .await
+        });
+        // Let the command take the connection and hang on the stuck server.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let closed = tokio::time::timeout(
+            Duration::from_millis(500),
+            client.close_if_idle(Duration::ZERO),
+        )
+        .await;
+        assert_eq!(
+            closed.ok(),
+            Some(false),
+            "returned at once, closing nothing"
+        );
+        command.abort();
+    }
+}
