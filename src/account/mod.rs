@@ -14,7 +14,9 @@
 //! # How long a session lasts
 //! [`Limits`] (idle timeout, lifetime) are enforced here and nowhere else: each request asks
 //! [`AccountSessions::get`], which ends a session past its limits on the spot, and one
-//! sweeper task ([`AccountSessions::sweep`]) ends the rest and closes idle connections. An
+//! sweeper task ([`AccountSessions::sweep`]) ends the rest and closes idle connections,
+//! never awaiting a session (its closes are spawned: a LOGOUT to a hung server must not stall
+//! the sweep for everyone else). An
 //! ended session is remembered for one more idle timeout (so a browser coming back is told
 //! its session ended), then forgotten. The browser's session record keeps no clock: it is
 //! saved only while the account session it names is live and dropped when the registry

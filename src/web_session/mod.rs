@@ -4,7 +4,8 @@
 //! else to the sign-in page, and CSRF tokens.
 //!
 //! The password is not here: a record names an account session (see [`crate::account`]) by
-//! its key, and lives exactly as long as it.
+//! its key, and keeps no clock of its own: it is kept while that session lives, and for the
+//! idle timeout after it ends, so the browser can be told it ended.
 //!
 //! # Layout
 //! - this module: [`TypedSession`], [`SignedIn`], the cookie's settings ([`layer`]).
