@@ -7,7 +7,8 @@
 //! - [`sessions`]: [`AccountSessions`], the registry by key and by public id, and the one
 //!   sweeper.
 //! - [`limits`]: [`Limits`], the one rule for how long a sign-in lasts.
-//! - [`caches`]: structures, sanitised documents, folders, suggestions (moka).
+//! - [`caches`]: structures, sanitised documents, folders, suggestions: moka caches all
+//!   sessions share, each entry under its session's id.
 //! - [`inline_tokens`]: HMAC tokens for the message iframe's inline images.
 //! - [`compositions`]: messages being written, with their uploads.
 //!

@@ -25,7 +25,8 @@ pub struct AccountSession {
     commands: Client,
     /// When the person signed in and last did something: what [`Limits`] measure.
     activity: Activity,
-    /// Structures, documents, folders, suggestions: bounded, behind the methods below.
+    /// This session's view of the caches all sessions share (structures, documents,
+    /// folders, suggestions), behind the methods below.
     caches: Caches,
     /// Signs the URLs of inline images (see [`super::inline_tokens`]).
     inline: InlineTokens,
@@ -34,14 +35,28 @@ pub struct AccountSession {
 }
 
 impl AccountSession {
-    /// A session over the connection that proved the password at sign-in.
-    pub fn new(credentials: Credentials, connector: Connector, connection: Connection) -> Self {
+    /// A session over the connection that proved the password at sign-in (see
+    /// [`AccountSessions::start`](super::AccountSessions::start)).
+    pub(super) fn new(
+        credentials: Credentials,
+        connector: Connector,
+        connection: Connection,
+        caches: Caches,
+    ) -> Self {
         let credentials = Arc::new(credentials);
+        Self::with_client(
+            Client::with_connection(credentials.clone(), connector, connection),
+            credentials,
+            caches,
+        )
+    }
+
+    fn with_client(commands: Client, credentials: Arc<Credentials>, caches: Caches) -> Self {
         AccountSession {
-            commands: Client::with_connection(credentials.clone(), connector, connection),
+            commands,
             credentials,
             activity: Activity::new(),
-            caches: Caches::new(),
+            caches,
             inline: InlineTokens::new(),
             compositions: Compositions::default(),
         }
@@ -49,21 +64,18 @@ impl AccountSession {
 
     /// A session whose connection opens on first use (tests of what needs no server).
     #[cfg(test)]
-    pub(crate) fn unconnected(credentials: Credentials) -> Self {
+    pub(super) fn unconnected(credentials: Credentials, caches: Caches) -> Self {
         let credentials = Arc::new(credentials);
         let connector = Connector {
             extra_ca: None,
             timeout: Duration::from_secs(1),
             refuse_private: true,
         };
-        AccountSession {
-            commands: Client::new(credentials.clone(), connector),
+        Self::with_client(
+            Client::new(credentials.clone(), connector),
             credentials,
-            activity: Activity::new(),
-            caches: Caches::new(),
-            inline: InlineTokens::new(),
-            compositions: Compositions::default(),
-        }
+            caches,
+        )
     }
 
     pub fn credentials(&self) -> &Credentials {
@@ -94,9 +106,8 @@ impl AccountSession {
         uid: u32,
         prefer: Prefer,
     ) -> Result<Option<Opened>, MailError> {
-        let structures = &self.caches.structures;
         self.run(|imap| {
-            let (structures, mailbox) = (structures.clone(), mailbox.clone());
+            let (structures, mailbox) = (self.caches.clone(), mailbox.clone());
             Box::pin(async move { reading::open(imap, &structures, &mailbox, uid, prefer).await })
         })
         .await
@@ -109,9 +120,8 @@ impl AccountSession {
         mailbox: &MailboxName,
         uid: u32,
     ) -> Result<Option<(MessageRef, Arc<Part>)>, MailError> {
-        let structures = &self.caches.structures;
         self.run(|imap| {
-            let (structures, mailbox) = (structures.clone(), mailbox.clone());
+            let (structures, mailbox) = (self.caches.clone(), mailbox.clone());
             Box::pin(async move { reading::structure_of(imap, &structures, &mailbox, uid).await })
         })
         .await
@@ -176,6 +186,11 @@ impl AccountSession {
     /// Connections unused for `idle` that no command holds, taken out to be logged out.
     pub(super) fn idle_connections(&self, idle: Duration) -> Vec<Connection> {
         self.commands.take_if_idle(idle).into_iter().collect()
+    }
+
+    /// Drops the cache entries that are cheap to find; the rest age out.
+    pub(super) fn forget_caches(&self) {
+        self.caches.forget();
     }
 
     /// Ends every connection (sign-out or expiry), after any command in progress.

@@ -14,13 +14,16 @@
 //! hostile server must not stall the sweep for everyone else, so closes are spawned.
 
 use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex, RwLock};
 use std::time::{Duration, Instant};
 
+use super::caches::{Caches, SharedCaches};
 use super::inline_tokens;
 use super::limits::Limits;
 use super::session::AccountSession;
-use crate::imap::MailboxName;
+use crate::credentials::Credentials;
+use crate::imap::{Connection, Connector, MailboxName};
 use crate::message::structure::PartPath;
 
 /// Random, unguessable key that ties a browser session to its account session.
@@ -40,6 +43,10 @@ struct Shared {
     limits: Limits,
     /// Called, outside the registry's lock, with the key of every ended session forgotten.
     followers: RwLock<Vec<Follower>>,
+    /// What every session remembers, in caches they share (see [`super::caches`]).
+    caches: Arc<SharedCaches>,
+    /// The next session's id in the shared caches.
+    next_id: AtomicU64,
 }
 
 #[derive(Default)]
@@ -64,6 +71,8 @@ impl AccountSessions {
                 registry: Mutex::default(),
                 limits,
                 followers: RwLock::default(),
+                caches: Arc::new(SharedCaches::new(limits.idle)),
+                next_id: AtomicU64::new(1),
             }),
         }
     }
@@ -85,8 +94,36 @@ impl AccountSessions {
         self.shared.registry.lock().expect("registry poisoned")
     }
 
-    /// Keeps a new session; returns its key.
-    pub fn insert(&self, session: AccountSession) -> SessionKey {
+    /// Starts the session of someone who just signed in, over the connection that proved
+    /// their password; returns its key.
+    pub fn start(
+        &self,
+        credentials: Credentials,
+        connector: Connector,
+        connection: Connection,
+    ) -> SessionKey {
+        let caches = self.caches_for_new_session();
+        self.insert(AccountSession::new(
+            credentials,
+            connector,
+            connection,
+            caches,
+        ))
+    }
+
+    /// A session whose connection opens on first use (tests of what needs no server).
+    #[cfg(test)]
+    pub(crate) fn start_unconnected(&self, credentials: Credentials) -> SessionKey {
+        let caches = self.caches_for_new_session();
+        self.insert(AccountSession::unconnected(credentials, caches))
+    }
+
+    fn caches_for_new_session(&self) -> Caches {
+        let id = self.shared.next_id.fetch_add(1, Ordering::Relaxed);
+        Caches::new(id, self.shared.caches.clone())
+    }
+
+    fn insert(&self, session: AccountSession) -> SessionKey {
         let key = crate::token::random_token();
         let mut registry = self.registry();
         registry
@@ -151,6 +188,7 @@ impl AccountSessions {
             .by_public_id
             .remove(session.inline_tokens().public_id());
         registry.ended.insert(key.to_owned(), Instant::now());
+        session.forget_caches();
         Some(session)
     }
 
@@ -230,11 +268,12 @@ pub(crate) mod tests {
     use std::sync::Mutex;
 
     use super::*;
-    use crate::credentials::{Credentials, EmailAddress, Password};
+    use crate::credentials::{EmailAddress, Password};
     use crate::upstream::{Security, Upstream};
 
-    pub(crate) fn session() -> AccountSession {
-        AccountSession::unconnected(Credentials {
+    /// Signs someone in, without a server to talk to; returns the key.
+    pub(crate) fn signed_in(sessions: &AccountSessions) -> SessionKey {
+        sessions.start_unconnected(Credentials {
             email: EmailAddress::parse("ada@posta.test").unwrap(),
             login: "ada@posta.test".into(),
             password: Password::new("secret".into()),
@@ -262,7 +301,7 @@ pub(crate) mod tests {
     async fn an_idle_session_ends_at_the_next_request_and_is_forgotten_an_idle_timeout_later() {
         let sessions = AccountSessions::new(limits(200, 60_000));
         let told = ended(&sessions);
-        let key = sessions.insert(session());
+        let key = signed_in(&sessions);
         assert!(sessions.get(&key).is_some());
         tokio::time::sleep(Duration::from_millis(250)).await;
         assert!(sessions.get(&key).is_none());
@@ -281,7 +320,7 @@ pub(crate) mod tests {
     #[tokio::test]
     async fn asking_the_time_left_is_not_activity_but_a_request_is() {
         let sessions = AccountSessions::new(limits(300, 60_000));
-        let key = sessions.insert(session());
+        let key = signed_in(&sessions);
         tokio::time::sleep(Duration::from_millis(200)).await;
         let left = sessions.time_left(&key).unwrap();
         assert!(left <= Duration::from_millis(100), "{left:?}");
@@ -295,7 +334,7 @@ pub(crate) mod tests {
     #[tokio::test]
     async fn activity_does_not_stretch_the_lifetime() {
         let sessions = AccountSessions::new(limits(60_000, 300));
-        let key = sessions.insert(session());
+        let key = signed_in(&sessions);
         for _ in 0..3 {
             assert!(sessions.get(&key).is_some());
             tokio::time::sleep(Duration::from_millis(120)).await;
@@ -307,9 +346,9 @@ pub(crate) mod tests {
     async fn the_sweeper_ends_only_what_is_over() {
         let sessions = AccountSessions::new(limits(300, 60_000));
         let told = ended(&sessions);
-        let old = sessions.insert(session());
+        let old = signed_in(&sessions);
         tokio::time::sleep(Duration::from_millis(350)).await;
-        let new = sessions.insert(session());
+        let new = signed_in(&sessions);
         sessions.sweep_once(Duration::from_secs(60));
         assert_eq!(sessions.len(), 1);
         assert!(sessions.get(&new).is_some());
@@ -325,7 +364,7 @@ pub(crate) mod tests {
     #[tokio::test]
     async fn an_inline_token_finds_its_session_for_its_part_only() {
         let sessions = AccountSessions::default();
-        let key = sessions.insert(session());
+        let key = signed_in(&sessions);
         let mail = sessions.get(&key).unwrap();
         let inbox = MailboxName::parse("INBOX").unwrap();
         let part = PartPath::parse("2").unwrap();

@@ -13,7 +13,6 @@ use serde::Deserialize;
 
 use super::guard::ClientIp;
 use super::{assets, render};
-use crate::account::AccountSession;
 use crate::credentials::{Credentials, EmailAddress, Password};
 use crate::discovery::{DiscoveryError, ProbeError, ProviderHint, preset_for};
 use crate::error::AppError;
@@ -280,9 +279,7 @@ async fn try_sign_in(
     state.throttle.succeeded(account.email.as_str());
     tracing::info!(user = %account.email, server = %account.imap, "signed in");
     let email = account.email.to_string();
-    let key = state
-        .mail
-        .insert(AccountSession::new(account, connector.clone(), connection));
+    let key = state.mail.start(account, connector.clone(), connection);
     let who = SignedIn {
         key: key.clone(),
         email,

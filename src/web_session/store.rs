@@ -146,7 +146,7 @@ mod tests {
     use std::time::Duration;
 
     use super::*;
-    use crate::account::sessions::tests::{limits, session};
+    use crate::account::sessions::tests::{limits, signed_in};
 
     fn record(key: Option<&str>) -> Record {
         let mut data = HashMap::new();
@@ -169,7 +169,7 @@ mod tests {
     async fn a_record_lives_as_long_as_its_account_session() {
         let sessions = AccountSessions::new(limits(300, 60_000));
         let store = MemoryRecords::new(sessions.clone());
-        let key = sessions.insert(session());
+        let key = signed_in(&sessions);
         let mut r = record(Some(&key));
         store.create(&mut r).await.unwrap();
         assert!(store.load(&r.id).await.unwrap().is_some());
@@ -191,7 +191,7 @@ mod tests {
     async fn loading_a_record_is_not_activity() {
         let sessions = AccountSessions::new(limits(300, 60_000));
         let store = MemoryRecords::new(sessions.clone());
-        let key = sessions.insert(session());
+        let key = signed_in(&sessions);
         let mut r = record(Some(&key));
         store.create(&mut r).await.unwrap();
         for _ in 0..4 {
@@ -214,7 +214,7 @@ mod tests {
         store.create(&mut stale).await.unwrap();
         assert!(store.is_empty());
 
-        let key = sessions.insert(session());
+        let key = signed_in(&sessions);
         let mut r = record(Some(&key));
         store.create(&mut r).await.unwrap();
         sessions.remove(&key);
@@ -226,7 +226,7 @@ mod tests {
     async fn signing_out_and_deleting_leave_nothing() {
         let sessions = AccountSessions::default();
         let store = MemoryRecords::new(sessions.clone());
-        let (a, b) = (sessions.insert(session()), sessions.insert(session()));
+        let (a, b) = (signed_in(&sessions), signed_in(&sessions));
         let (mut ra, mut rb) = (record(Some(&a)), record(Some(&b)));
         store.create(&mut ra).await.unwrap();
         store.create(&mut rb).await.unwrap();
