@@ -2,23 +2,29 @@
 //!
 //! # Layout
 //! - [`config`]: flags and `POSTA_*` environment variables.
-//! - [`app`]: shared state, the router with its layers, the listener.
+//! - [`app`]: the router with its layers, the listener.
+//! - [`state`]: `AppState`, what every handler shares.
 //! - [`routes`]: one module per feature (sign-in, mailbox list, message), each a `router()`.
-//! - [`session`]: the typed browser session, the `CurrentUser` extractor, CSRF.
-//! - [`imap`]: connecting and logging in, the one connection per session, folder list,
-//!   mailbox pages and reading a message.
+//! - [`web_session`]: the typed browser session, its record store, the `CurrentUser`
+//!   extractor, CSRF.
+//! - [`account`]: the account session of each signed-in person (the IMAP client, caches,
+//!   inline-image tokens, messages being written), the registry, and the one session-lifetime
+//!   rule with its one sweeper.
+//! - [`imap`]: connecting and logging in, a reconnecting client, folder list, mailbox pages,
+//!   reading a message, the typed message reference.
 //! - [`message`]: header decoding, plain text to HTML, HTML sanitising.
 //! - [`discovery`]: finding servers from an address (presets, autoconfig, SRV, guesses).
 //! - [`net_policy`]: which hosts may be reached; keeps a public gateway off private networks.
-//! - [`composing`]: messages being written, with their uploads, per session.
 //! - [`smtp`]: sending a built message through the account's submission server.
-//! - [`account`], [`upstream`]: who is signed in and where their mail lives.
+//! - [`credentials`], [`upstream`]: who is signed in and where their mail lives.
+//! - [`token`]: random tokens and constant-time comparison.
+//! - [`throttle`]: failed sign-ins, by account and by address.
 //! - [`error`], [`i18n`]: the one error type and the interface's words in English and Russian.
 
 pub mod account;
 pub mod app;
-pub mod composing;
 pub mod config;
+pub mod credentials;
 pub mod discovery;
 pub mod error;
 pub mod i18n;
@@ -26,8 +32,9 @@ pub mod imap;
 pub mod message;
 pub mod net_policy;
 pub mod routes;
-pub mod session;
-pub mod session_store;
 pub mod smtp;
+pub mod state;
 pub mod throttle;
+pub mod token;
 pub mod upstream;
+pub mod web_session;

@@ -12,8 +12,8 @@ use std::fmt;
 use async_imap::error::Error as ImapError;
 use futures::TryStreamExt;
 
+use super::connection::Connection;
 use super::listing::select;
-use super::mail_session::Imap;
 
 /// A set of UIDs, written the compact IMAP way (`1:5,9,12:14`).
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -111,7 +111,7 @@ pub enum ActionError {
 
 /// SELECTs `wire` afresh (actions must see the folder as it is) and checks that it still
 /// has the UIDVALIDITY the page was made with, when the page said.
-async fn open(imap: &mut Imap, wire: &str, validity: Option<u32>) -> Result<(), ActionError> {
+async fn open(imap: &mut Connection, wire: &str, validity: Option<u32>) -> Result<(), ActionError> {
     select(imap, wire).await?;
     let now = imap.selected.as_ref().map(|s| s.uid_validity);
     match validity {
@@ -120,7 +120,7 @@ async fn open(imap: &mut Imap, wire: &str, validity: Option<u32>) -> Result<(), 
     }
 }
 
-async fn uid_store(imap: &mut Imap, uids: &UidSet, change: &str) -> Result<(), ImapError> {
+async fn uid_store(imap: &mut Connection, uids: &UidSet, change: &str) -> Result<(), ImapError> {
     imap.session
         .uid_store(uids.to_string(), change)
         .await?
@@ -131,7 +131,7 @@ async fn uid_store(imap: &mut Imap, uids: &UidSet, change: &str) -> Result<(), I
 
 /// Sets or clears `\Seen` or `\Flagged` on `uids` of `wire`.
 pub async fn set_flag(
-    imap: &mut Imap,
+    imap: &mut Connection,
     wire: &str,
     validity: Option<u32>,
     uids: &UidSet,
@@ -150,7 +150,7 @@ pub async fn set_flag(
 
 /// Moves `uids` from `wire` to `target` (both wire names).
 pub async fn move_to(
-    imap: &mut Imap,
+    imap: &mut Connection,
     wire: &str,
     validity: Option<u32>,
     uids: &UidSet,
@@ -168,7 +168,7 @@ pub async fn move_to(
 
 /// Deletes `uids` of `wire` for good.
 pub async fn delete_forever(
-    imap: &mut Imap,
+    imap: &mut Connection,
     wire: &str,
     validity: Option<u32>,
     uids: &UidSet,
@@ -181,7 +181,7 @@ pub async fn delete_forever(
 /// Marks `uids` of the selected folder `\Deleted` and expunges exactly them: with UIDPLUS by
 /// UID; without it, only when no other message is marked (else they stay marked, hidden
 /// from nobody, rather than take another client's marked mail with them).
-async fn remove(imap: &mut Imap, uids: &UidSet) -> Result<(), ImapError> {
+async fn remove(imap: &mut Connection, uids: &UidSet) -> Result<(), ImapError> {
     uid_store(imap, uids, "+FLAGS.SILENT (\\Deleted)").await?;
     if imap.caps.has("UIDPLUS") {
         imap.session
@@ -208,7 +208,7 @@ async fn remove(imap: &mut Imap, uids: &UidSet) -> Result<(), ImapError> {
 
 /// Deletes everything in `wire` (emptying Trash or Junk). Messages arriving meanwhile are
 /// not marked, so they stay.
-pub async fn empty(imap: &mut Imap, wire: &str) -> Result<u32, ActionError> {
+pub async fn empty(imap: &mut Connection, wire: &str) -> Result<u32, ActionError> {
     let count = select(imap, wire).await?;
     if count > 0 {
         uid_store(imap, &UidSet::All, "+FLAGS.SILENT (\\Deleted)").await?;
@@ -223,7 +223,7 @@ pub async fn empty(imap: &mut Imap, wire: &str) -> Result<u32, ActionError> {
 
 /// Creates a folder (and subscribes it, so mail programs that list subscribed folders show
 /// it too).
-pub async fn create_folder(imap: &mut Imap, wire: &str) -> Result<(), ImapError> {
+pub async fn create_folder(imap: &mut Connection, wire: &str) -> Result<(), ImapError> {
     imap.session.create(wire).await?;
     imap.session.subscribe(wire).await?;
     Ok(())

@@ -10,8 +10,8 @@
 use async_imap::error::Error as ImapError;
 
 use super::MailboxName;
+use super::connection::Connection;
 use super::folders::{Folder, FolderList};
-use super::mail_session::Imap;
 
 /// A subscription to carry over a rename: the old name and the new one.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -41,7 +41,7 @@ pub fn resubscriptions(list: &FolderList, from: &str, to: &str) -> Vec<Resubscri
 /// Renames `from` (with its subfolders, which the server moves along) to `to`, then moves
 /// the subscriptions.
 pub async fn rename(
-    imap: &mut Imap,
+    imap: &mut Connection,
     from: &MailboxName,
     to: &MailboxName,
     subscriptions: &[Resubscribe],
@@ -91,7 +91,7 @@ pub fn deletion_order(list: &FolderList, folder: &str) -> Vec<Doomed> {
 }
 
 /// Deletes each of `doomed` in order, dropping its subscription; stops at the first refusal.
-pub async fn delete(imap: &mut Imap, doomed: &[Doomed]) -> Result<(), ImapError> {
+pub async fn delete(imap: &mut Connection, doomed: &[Doomed]) -> Result<(), ImapError> {
     imap.selected = None;
     for d in doomed {
         if d.listed {
@@ -108,7 +108,7 @@ pub async fn delete(imap: &mut Imap, doomed: &[Doomed]) -> Result<(), ImapError>
 
 /// Subscribes to `name`, or unsubscribes.
 pub async fn set_subscribed(
-    imap: &mut Imap,
+    imap: &mut Connection,
     name: &MailboxName,
     subscribed: bool,
 ) -> Result<(), ImapError> {
@@ -134,7 +134,7 @@ mod tests {
 
     /// A server that says OK to everything (NO to commands containing `refuse`) and keeps
     /// every command line it read, so tests see exactly what went on the wire.
-    async fn fake_server() -> (Imap, Arc<Mutex<Vec<String>>>) {
+    async fn fake_server() -> (Connection, Arc<Mutex<Vec<String>>>) {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         let seen = Arc::new(Mutex::new(Vec::new()));
@@ -165,7 +165,7 @@ mod tests {
             .map_err(|(e, _)| e)
             .unwrap();
         seen.lock().unwrap().clear();
-        let imap = Imap {
+        let imap = Connection {
             session,
             caps: Capabilities::default(),
             selected: None,

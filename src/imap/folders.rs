@@ -9,7 +9,7 @@ use async_imap::imap_proto::{NameAttribute, StatusAttribute};
 use async_imap::types::UnsolicitedResponse;
 use futures::TryStreamExt;
 
-use super::mail_session::Imap;
+use super::connection::Connection;
 use super::utf7;
 
 /// What a folder is for, from RFC 6154 SPECIAL-USE or its name.
@@ -146,7 +146,7 @@ struct Listed {
 /// LISTs every folder with its counts and subscriptions: one round trip on servers with
 /// LIST-EXTENDED and LIST-STATUS (Dovecot, Cyrus; Gmail has not), else a STATUS per
 /// selectable folder and an LSUB.
-pub async fn list(imap: &mut Imap) -> Result<FolderList, ImapError> {
+pub async fn list(imap: &mut Connection) -> Result<FolderList, ImapError> {
     let extended = imap.caps.has("LIST-EXTENDED");
     let list_status = imap.caps.has("LIST-STATUS");
     let special_use = imap.caps.has("SPECIAL-USE") && extended;

@@ -10,7 +10,7 @@ use futures::TryStreamExt;
 
 use super::actions::UidSet;
 use super::body_structure::{address_parts, to_part};
-use super::mail_session::{Imap, Selected};
+use super::connection::{Connection, Selected};
 use crate::message::headers::decode_words;
 use crate::message::structure;
 
@@ -67,7 +67,7 @@ impl Page {
 
 /// SELECTs `wire_name` (always: the list must show what is there now) and remembers it.
 /// Returns the number of messages.
-pub async fn select(imap: &mut Imap, wire_name: &str) -> Result<u32, ImapError> {
+pub async fn select(imap: &mut Connection, wire_name: &str) -> Result<u32, ImapError> {
     imap.selected = None;
     let mailbox = imap.session.select(wire_name).await?;
     imap.selected = Some(Selected {
@@ -80,7 +80,7 @@ pub async fn select(imap: &mut Imap, wire_name: &str) -> Result<u32, ImapError> 
 }
 
 /// SELECTs `wire_name` unless it is already the selected mailbox; returns its UIDVALIDITY.
-pub async fn ensure_selected(imap: &mut Imap, wire_name: &str) -> Result<u32, ImapError> {
+pub async fn ensure_selected(imap: &mut Connection, wire_name: &str) -> Result<u32, ImapError> {
     match &imap.selected {
         Some(s) if s.name == wire_name => Ok(s.uid_validity),
         _ => {
@@ -111,7 +111,7 @@ pub fn page_count(total: u32) -> u32 {
 }
 
 /// Fetches page `number` of `wire_name`, newest first.
-pub async fn page(imap: &mut Imap, wire_name: &str, number: u32) -> Result<Page, ImapError> {
+pub async fn page(imap: &mut Connection, wire_name: &str, number: u32) -> Result<Page, ImapError> {
     let total = select(imap, wire_name).await?;
     let (page, _) = arrival_page(imap, total, number, true, "").await?;
     Ok(page)
@@ -121,7 +121,7 @@ pub async fn page(imap: &mut Imap, wire_name: &str, number: u32) -> Result<Page,
 /// when `newest_first`: a window of sequence numbers, so no folder is too big to page.
 /// Returns the fetches too, for callers that asked for `extra` items.
 pub async fn arrival_page(
-    imap: &mut Imap,
+    imap: &mut Connection,
     total: u32,
     number: u32,
     newest_first: bool,
@@ -178,7 +178,7 @@ fn list_items(extra: &str) -> String {
 /// The list lines of `uids` in the selected mailbox, in the order given; messages gone in
 /// the meantime are left out. `extra` adds fetch items (inside the parentheses).
 pub async fn fetch_uids(
-    imap: &mut Imap,
+    imap: &mut Connection,
     uids: &[u32],
     extra: &str,
 ) -> Result<Vec<(Summary, Fetch)>, ImapError> {

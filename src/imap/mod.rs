@@ -1,19 +1,21 @@
-//! Talking to IMAP servers: connecting and logging in, the per-session connection, and the
-//! small operations pages need (folders and changes to them, a page of a mailbox, one
-//! message, writing mail).
+//! Talking to IMAP servers: connecting and logging in, a [`Client`] that keeps one
+//! connection open and re-opens it, and the small operations pages need (folders and changes
+//! to them, a page of a mailbox, one message, writing mail). The connection layer: no HTTP,
+//! no sessions — an account session holds one client for commands, and may hold more.
 
 pub mod actions;
 pub mod body_structure;
-pub mod cache;
+pub mod client;
 pub mod command;
 pub mod connect;
+pub mod connection;
 pub mod folder_changes;
 pub mod folder_name;
 pub mod folders;
 pub mod fuzz;
 pub mod listing;
-pub mod mail_session;
 pub mod mailbox_name;
+pub mod message_ref;
 pub mod reading;
 pub mod refusal;
 pub mod search;
@@ -24,7 +26,9 @@ pub mod utf7;
 pub mod view;
 pub mod writing;
 
+pub use client::{Client, MailError};
 pub use connect::{Capabilities, Connector, LoginError};
-pub use mail_session::{Imap, MailError, MailSession, MailSessions};
+pub use connection::{Connection, Selected};
 pub use mailbox_name::MailboxName;
+pub use message_ref::MessageRef;
 pub use refusal::refusal_text;

@@ -1,4 +1,4 @@
-//! Reading one message: its structure (from the session's cache when it has been seen),
+//! Reading one message: its structure (from the caller's cache when it has been seen),
 //! its header, and only the text parts that will be shown — never the attachments, which
 //! stream later in chunks of their own. Opening a message marks it read.
 
@@ -11,10 +11,17 @@ use async_imap::types::{Fetch, Flag};
 use futures::TryStreamExt;
 
 use super::body_structure::to_part;
-use super::cache::Lru;
+use super::connection::Connection;
 use super::listing::ensure_selected;
-use super::mail_session::{Imap, MessageKey};
+use super::{MailboxName, MessageRef};
 use crate::message::structure::{self, Part, PartPath, Prefer, View};
+
+/// Where message structures already fetched are remembered, by whoever holds the connection
+/// (an account session). A structure never changes for one [`MessageRef`].
+pub trait StructureCache: Send + Sync {
+    fn get(&self, message: &MessageRef) -> Option<Arc<Part>>;
+    fn insert(&self, message: MessageRef, structure: Arc<Part>);
+}
 
 /// Text parts are shown up to this many (still encoded) bytes; longer ones say they were cut
 /// and offer the whole part for download.
@@ -30,7 +37,7 @@ pub struct RawText {
 /// What was fetched to show a message.
 #[derive(Clone, Debug)]
 pub struct Opened {
-    pub key: MessageKey,
+    pub message: MessageRef,
     /// The message header block.
     pub header: Vec<u8>,
     pub structure: Arc<Part>,
@@ -54,17 +61,17 @@ fn section_path(path: &PartPath) -> SectionPath {
     SectionPath::Part(path.numbers().to_vec(), None)
 }
 
-/// Fetches what is needed to show message `uid` of `wire_name` and marks it read.
+/// Fetches what is needed to show message `uid` of `mailbox` and marks it read.
 /// `Ok(None)` means there is no such message.
 pub async fn open(
-    imap: &mut Imap,
-    structures: &Lru<MessageKey, Arc<Part>>,
-    wire_name: &str,
+    imap: &mut Connection,
+    structures: &dyn StructureCache,
+    mailbox: &MailboxName,
     uid: u32,
     prefer: Prefer,
 ) -> Result<Option<Opened>, ImapError> {
-    let validity = ensure_selected(imap, wire_name).await?;
-    let key: MessageKey = (wire_name.to_owned(), validity, uid);
+    let validity = ensure_selected(imap, &mailbox.wire()).await?;
+    let key = MessageRef::new(mailbox.clone(), validity, uid);
     let cached = structures.get(&key);
 
     // With the structure known, one FETCH brings flags, header and texts. Otherwise the
@@ -126,7 +133,7 @@ pub async fn open(
             .await?;
     }
     Ok(Some(Opened {
-        key,
+        message: key,
         header,
         structure,
         view,
@@ -136,15 +143,15 @@ pub async fn open(
     }))
 }
 
-/// The structure of message `uid`, from the cache or the server, with its key.
+/// The structure of message `uid`, from the cache or the server, with its reference.
 pub async fn structure_of(
-    imap: &mut Imap,
-    structures: &Lru<MessageKey, Arc<Part>>,
-    wire_name: &str,
+    imap: &mut Connection,
+    structures: &dyn StructureCache,
+    mailbox: &MailboxName,
     uid: u32,
-) -> Result<Option<(MessageKey, Arc<Part>)>, ImapError> {
-    let validity = ensure_selected(imap, wire_name).await?;
-    let key: MessageKey = (wire_name.to_owned(), validity, uid);
+) -> Result<Option<(MessageRef, Arc<Part>)>, ImapError> {
+    let validity = ensure_selected(imap, &mailbox.wire()).await?;
+    let key = MessageRef::new(mailbox.clone(), validity, uid);
     if let Some(part) = structures.get(&key) {
         return Ok(Some((key, part)));
     }
@@ -162,16 +169,15 @@ pub async fn structure_of(
 /// One text part (up to [`TEXT_LIMIT`]) of a message whose structure is known: what the
 /// iframe document needs when the page did not leave it in the cache.
 pub async fn text_part(
-    imap: &mut Imap,
-    key: &MessageKey,
+    imap: &mut Connection,
+    message: &MessageRef,
     path: &PartPath,
 ) -> Result<Option<RawText>, ImapError> {
-    let (wire_name, validity, uid) = key;
-    if ensure_selected(imap, wire_name).await? != *validity {
+    if !still_names(imap, message).await? {
         return Ok(None);
     }
     let items = format!("(UID BODY.PEEK[{path}]<0.{TEXT_LIMIT}>)");
-    let Some(fetch) = uid_fetch(imap, *uid, &items).await? else {
+    let Some(fetch) = uid_fetch(imap, message.uid(), &items).await? else {
         return Ok(None);
     };
     let bytes = fetch.section(&section_path(path)).unwrap_or_default();
@@ -208,20 +214,19 @@ impl AsRef<[u8]> for Chunk {
     }
 }
 
-/// Bytes `offset..offset + len` of a section of message `key`: a part (`Some(path)`), or
+/// Bytes `offset..offset + len` of a section of `message`: a part (`Some(path)`), or
 /// the whole raw message (`None`), as `transfer` says (offsets count in that form). Fewer
 /// than `len` bytes means the end. `Ok(None)` when the message is gone or the mailbox was
 /// renumbered meanwhile.
 pub async fn section_chunk(
-    imap: &mut Imap,
-    key: &MessageKey,
+    imap: &mut Connection,
+    message: &MessageRef,
     path: Option<&PartPath>,
     offset: u64,
     len: u32,
     transfer: Transfer,
 ) -> Result<Option<Chunk>, ImapError> {
-    let (wire_name, validity, uid) = key;
-    if ensure_selected(imap, wire_name).await? != *validity {
+    if !still_names(imap, message).await? {
         return Ok(None);
     }
     let section = path.map(PartPath::to_string).unwrap_or_default();
@@ -230,36 +235,47 @@ pub async fn section_chunk(
         Transfer::Decoded => "BINARY",
     };
     let items = format!("(UID {verb}.PEEK[{section}]<{offset}.{len}>)");
-    Ok(uid_fetch(imap, *uid, &items).await?.map(|fetch| Chunk {
-        fetch,
-        section: path.map(section_path),
-    }))
+    Ok(uid_fetch(imap, message.uid(), &items)
+        .await?
+        .map(|fetch| Chunk {
+            fetch,
+            section: path.map(section_path),
+        }))
 }
 
 /// The first chunk of a part, decoded by the server when it can (BINARY) and `wanted`,
 /// else as stored; says which it got, for the chunks that follow.
 pub async fn first_chunk(
-    imap: &mut Imap,
-    key: &MessageKey,
+    imap: &mut Connection,
+    message: &MessageRef,
     path: &PartPath,
     len: u32,
     wanted: Transfer,
 ) -> Result<Option<(Chunk, Transfer)>, ImapError> {
     if wanted == Transfer::Decoded && imap.caps.has("BINARY") {
-        match section_chunk(imap, key, Some(path), 0, len, Transfer::Decoded).await {
+        match section_chunk(imap, message, Some(path), 0, len, Transfer::Decoded).await {
             Ok(chunk) => return Ok(chunk.map(|c| (c, Transfer::Decoded))),
             // [UNKNOWN-CTE]: an encoding the server cannot undo. Fetch it as stored.
             Err(ImapError::No(_)) => {}
             Err(e) => return Err(e),
         }
     }
-    let chunk = section_chunk(imap, key, Some(path), 0, len, Transfer::Stored).await?;
+    let chunk = section_chunk(imap, message, Some(path), 0, len, Transfer::Stored).await?;
     Ok(chunk.map(|c| (c, Transfer::Stored)))
+}
+
+/// SELECTs the mailbox of `message` unless it is selected already; says whether the mailbox
+/// still has the UIDVALIDITY the reference was made under (else its UID names nothing).
+pub(super) async fn still_names(
+    imap: &mut Connection,
+    message: &MessageRef,
+) -> Result<bool, ImapError> {
+    Ok(ensure_selected(imap, &message.mailbox().wire()).await? == message.uid_validity())
 }
 
 /// One `UID FETCH` of one message; `None` when the server has no such UID.
 pub(super) async fn uid_fetch(
-    imap: &mut Imap,
+    imap: &mut Connection,
     uid: u32,
     items: &str,
 ) -> Result<Option<Fetch>, ImapError> {

@@ -13,7 +13,7 @@ use async_imap::imap_proto::{MailboxDatum, Response};
 use chrono::{Datelike, NaiveDate};
 
 use super::command::{self, Command, Literals};
-use super::mail_session::Imap;
+use super::connection::Connection;
 
 /// Most UIDs one search answer may expand to: more than any folder Posta pages through, and
 /// a bound on what a server's `ALL 1:4294967295` can make us allocate.
@@ -98,7 +98,7 @@ fn imap_date(day: NaiveDate) -> String {
 }
 
 /// UIDs in the selected mailbox matching `criteria`, ascending.
-pub async fn uids(imap: &mut Imap, criteria: &Criteria) -> Result<Vec<u32>, ImapError> {
+pub async fn uids(imap: &mut Connection, criteria: &Criteria) -> Result<Vec<u32>, ImapError> {
     let keys = criteria.keys();
     let mut search = Command::new("UID SEARCH");
     if imap.caps.has("ESEARCH") {

@@ -12,7 +12,7 @@ use futures::TryStreamExt;
 
 use super::actions::UidSet;
 use super::command::{self, Command, Literals};
-use super::mail_session::Imap;
+use super::connection::Connection;
 use super::search::{self, Criteria};
 use crate::message::headers::decode_words;
 
@@ -143,7 +143,7 @@ pub enum Sorted {
 /// The UIDs matching `criteria` (or all, with `None`) in `order`. `exists` is the mailbox's
 /// size from SELECT.
 pub async fn sorted_uids(
-    imap: &mut Imap,
+    imap: &mut Connection,
     criteria: Option<&Criteria>,
     order: Order,
     exists: u32,

@@ -10,7 +10,7 @@ use async_imap::imap_proto::rfc5256::Thread;
 use async_imap::imap_proto::{MailboxDatum, Response};
 
 use super::command::{self, Command, Literals};
-use super::mail_session::Imap;
+use super::connection::Connection;
 use super::search::Criteria;
 
 /// One message in a conversation, in reading order.
@@ -28,7 +28,7 @@ pub struct Conversation {
 }
 
 /// The threading algorithm to ask the server for, if it has one.
-pub fn algorithm(imap: &Imap) -> Option<&'static str> {
+pub fn algorithm(imap: &Connection) -> Option<&'static str> {
     if imap.caps.has("THREAD=REFS") {
         Some("REFS")
     } else if imap.caps.has("THREAD=REFERENCES") {
@@ -40,7 +40,7 @@ pub fn algorithm(imap: &Imap) -> Option<&'static str> {
 
 /// The selected mailbox's conversations (of messages matching `criteria`), newest first.
 pub async fn server_threads(
-    imap: &mut Imap,
+    imap: &mut Connection,
     algorithm: &str,
     criteria: Option<&Criteria>,
 ) -> Result<Vec<Conversation>, ImapError> {

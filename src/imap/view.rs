@@ -12,8 +12,8 @@ use async_imap::types::Fetch;
 use futures::TryStreamExt;
 
 use super::actions::UidSet;
+use super::connection::Connection;
 use super::listing::{self, PAGE_SIZE, Page, Summary, page_count, select};
-use super::mail_session::Imap;
 use super::search::{self, Criteria};
 use super::sort::{self, Order, SortValue, Sorted};
 use super::threads::{self, Conversation, Links};
@@ -76,7 +76,7 @@ impl Listing {
 }
 
 /// Wire names of the folders the person subscribes to (LSUB).
-pub async fn subscribed(imap: &mut Imap) -> Result<HashSet<String>, ImapError> {
+pub async fn subscribed(imap: &mut Connection) -> Result<HashSet<String>, ImapError> {
     imap.session
         .lsub(Some(""), Some("*"))
         .await?
@@ -87,7 +87,7 @@ pub async fn subscribed(imap: &mut Imap) -> Result<HashSet<String>, ImapError> {
 
 /// Page `number` of folder `wire` as `view` asks.
 pub async fn folder_page(
-    imap: &mut Imap,
+    imap: &mut Connection,
     wire: &str,
     view: &View,
     number: u32,
@@ -134,7 +134,7 @@ pub async fn folder_page(
 }
 
 async fn in_arrival_order(
-    imap: &mut Imap,
+    imap: &mut Connection,
     criteria: &Criteria,
     newest_first: bool,
 ) -> Result<Vec<u32>, ImapError> {
@@ -146,7 +146,7 @@ async fn in_arrival_order(
     Ok(uids)
 }
 
-fn empty_page(imap: &Imap, number: u32, count: u32, total: u32, offset: u32) -> Page {
+fn empty_page(imap: &Connection, number: u32, count: u32, total: u32, offset: u32) -> Page {
     Page {
         number,
         count,
@@ -159,7 +159,7 @@ fn empty_page(imap: &Imap, number: u32, count: u32, total: u32, offset: u32) -> 
 
 /// Page `number` of `uids` (already in order) of the selected mailbox.
 async fn uid_page(
-    imap: &mut Imap,
+    imap: &mut Connection,
     uids: &[u32],
     number: u32,
     extra: &str,
@@ -181,7 +181,7 @@ async fn uid_page(
 
 /// Page `number` of the server's conversations: whole conversations, about a page long.
 async fn conversation_page(
-    imap: &mut Imap,
+    imap: &mut Connection,
     conversations: &[Conversation],
     number: u32,
 ) -> Result<Page, ImapError> {
@@ -260,7 +260,7 @@ fn group_on_page(page: &mut Page, fetches: &[Fetch]) {
 
 /// Page `number` of what `criteria` finds in all `folders`, in `order` across them.
 pub async fn everywhere_page(
-    imap: &mut Imap,
+    imap: &mut Connection,
     folders: &[FolderRef],
     criteria: &Criteria,
     order: Order,

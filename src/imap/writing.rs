@@ -6,10 +6,11 @@ use async_imap::error::Error as ImapError;
 use async_imap::types::Fetch;
 use futures::TryStreamExt;
 
+use super::MessageRef;
 use super::body_structure::address_parts;
+use super::connection::Connection;
 use super::listing::{ensure_selected, select};
-use super::mail_session::{Imap, MessageKey};
-use super::reading::uid_fetch;
+use super::reading::{still_names, uid_fetch};
 use crate::message::headers::Person;
 use crate::message::structure::Part;
 use crate::message::transfer;
@@ -17,7 +18,7 @@ use crate::message::transfer;
 /// APPENDs `message` to `wire` with `flags` (e.g. `(\Seen)`) and returns its UID, found by
 /// its Message-ID (which Posta made, so it is plain ASCII and unique).
 pub async fn append(
-    imap: &mut Imap,
+    imap: &mut Connection,
     wire: &str,
     flags: &str,
     message: &[u8],
@@ -43,21 +44,19 @@ pub async fn append(
     Ok(uids.into_iter().max())
 }
 
-/// Adds `flag` (`\Answered`, `$Forwarded`) to message `uid` of `wire` if the mailbox still
-/// has UIDVALIDITY `validity`. A server that refuses the keyword costs only the mark.
+/// Adds `flag` (`\Answered`, `$Forwarded`) to `message` if its UID still names it. A server
+/// that refuses the keyword costs only the mark.
 pub async fn mark(
-    imap: &mut Imap,
-    wire: &str,
-    validity: u32,
-    uid: u32,
+    imap: &mut Connection,
+    message: &MessageRef,
     flag: &str,
 ) -> Result<(), ImapError> {
-    if ensure_selected(imap, wire).await? != validity {
+    if !still_names(imap, message).await? {
         return Ok(());
     }
     match imap
         .session
-        .uid_store(uid.to_string(), format!("+FLAGS.SILENT ({flag})"))
+        .uid_store(message.uid().to_string(), format!("+FLAGS.SILENT ({flag})"))
         .await
     {
         Ok(stream) => {
@@ -79,7 +78,7 @@ pub enum Whole {
 
 /// The raw message `uid` of `wire`, if it is at most `limit` bytes.
 pub async fn whole_message(
-    imap: &mut Imap,
+    imap: &mut Connection,
     wire: &str,
     uid: u32,
     limit: u64,
@@ -98,18 +97,17 @@ pub async fn whole_message(
     Ok(Whole::Raw(fetch.body().unwrap_or_default().to_vec()))
 }
 
-/// One part of message `key`, transfer encoding undone (the bytes of the file).
+/// One part of `message`, transfer encoding undone (the bytes of the file).
 pub async fn part_bytes(
-    imap: &mut Imap,
-    key: &MessageKey,
+    imap: &mut Connection,
+    message: &MessageRef,
     part: &Part,
 ) -> Result<Option<Vec<u8>>, ImapError> {
-    let (wire, validity, uid) = key;
-    if ensure_selected(imap, wire).await? != *validity {
+    if !still_names(imap, message).await? {
         return Ok(None);
     }
     let items = format!("(UID BODY.PEEK[{}])", part.path);
-    let Some(fetch) = uid_fetch(imap, *uid, &items).await? else {
+    let Some(fetch) = uid_fetch(imap, message.uid(), &items).await? else {
         return Ok(None);
     };
     let section = async_imap::imap_proto::SectionPath::Part(part.path.numbers().to_vec(), None);
@@ -119,7 +117,7 @@ pub async fn part_bytes(
 
 /// The people in From, To and Cc of the newest `count` messages of `wire`, newest first.
 pub async fn recent_people(
-    imap: &mut Imap,
+    imap: &mut Connection,
     wire: &str,
     count: u32,
 ) -> Result<Vec<Person>, ImapError> {

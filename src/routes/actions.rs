@@ -13,13 +13,13 @@ use axum::routing::post;
 use super::chrome::{chrome, fail_in, folder_list, label};
 use super::confirm::{Question, confirm_page};
 use super::form::Fields;
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
 use crate::imap::actions::{self, ActionError, FlagChange, UidSet};
 use crate::imap::folders::{FolderList, Role};
 use crate::imap::{MailError, MailboxName};
-use crate::session::{CurrentUser, safe_next};
+use crate::state::AppState;
+use crate::web_session::{CurrentUser, safe_next};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/mail/{mailbox}/actions", post(act))

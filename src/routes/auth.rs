@@ -13,16 +13,15 @@ use serde::Deserialize;
 
 use super::guard::ClientIp;
 use super::{assets, render};
-use crate::account::{Account, EmailAddress, Password};
-use crate::app::AppState;
+use crate::credentials::{Credentials, EmailAddress, Password};
 use crate::discovery::{DiscoveryError, ProbeError, ProviderHint, preset_for};
 use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang, Strings};
-use crate::imap::{Connector, LoginError, MailSession};
-use crate::session::{
-    CurrentUser, SignedIn, TypedSession, constant_time_eq, random_token, safe_next,
-};
+use crate::imap::{Connection, Connector, LoginError};
+use crate::state::AppState;
+use crate::token::{random_token, same_secret};
 use crate::upstream::{Security, Upstream};
+use crate::web_session::{CurrentUser, SignedIn, TypedSession, safe_next};
 
 /// Cookie carrying the sign-in form's CSRF token (double submit: the form must echo it).
 const LOGIN_CSRF_COOKIE: &str = "posta_login_csrf";
@@ -246,7 +245,7 @@ async fn try_sign_in(
         .get(LOGIN_CSRF_COOKIE)
         .map(Cookie::value)
         .unwrap_or_default();
-    if cookie.is_empty() || !constant_time_eq(cookie.as_bytes(), form.csrf.as_bytes()) {
+    if cookie.is_empty() || !same_secret(cookie.as_bytes(), form.csrf.as_bytes()) {
         return Err(Refusal::new(StatusCode::FORBIDDEN, t.err_form_expired));
     }
     let email = EmailAddress::parse(&form.email)
@@ -265,14 +264,14 @@ async fn try_sign_in(
     let chosen = choose_server(state, t, form, &email).await?;
     let connector = chosen.connector;
     let hint = chosen.hint.map(|h| h.text(t.lang));
-    let account = Account {
+    let account = Credentials {
         login: chosen.login.unwrap_or_else(|| email.as_str().to_owned()),
         email,
         password: Password::new(form.password.clone()),
         imap: chosen.imap,
         smtp: chosen.smtp,
     };
-    let connection = match MailSession::open(&account, connector).await {
+    let connection = match Connection::open(&account, connector).await {
         Ok(connection) => connection,
         Err(e) => {
             if matches!(e, LoginError::WrongPassword(_)) {
@@ -284,9 +283,7 @@ async fn try_sign_in(
     state.throttle.succeeded(account.email.as_str());
     tracing::info!(user = %account.email, server = %account.imap, "signed in");
     let email = account.email.to_string();
-    let key = state
-        .mail
-        .insert(MailSession::new(account, connector.clone(), connection));
+    let key = state.mail.start(account, connector.clone(), connection);
     let who = SignedIn {
         key: key.clone(),
         email,

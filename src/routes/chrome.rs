@@ -9,7 +9,7 @@ use crate::i18n::{Lang, Strings};
 use crate::imap::folders::{self, Folder, FolderList, Role};
 use crate::imap::mailbox_name::mailbox_url;
 use crate::imap::{LoginError, MailError, MailboxName};
-use crate::session::CurrentUser;
+use crate::web_session::CurrentUser;
 
 /// One folder in the sidebar.
 pub struct FolderLink {

@@ -25,7 +25,6 @@ use super::chrome::{Chrome, chrome, fail, folder_list, label};
 use super::confirm::{Question, confirm_page};
 use super::form::Fields;
 use super::render;
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::{FolderStrings, Lang, Strings};
 use crate::imap::actions::create_folder;
@@ -34,7 +33,8 @@ use crate::imap::folder_name::{self, MAX_CHARS, NameProblem};
 use crate::imap::folders::{Folder, FolderList, Role};
 use crate::imap::mailbox_name::mailbox_url;
 use crate::imap::{MailError, MailboxName, refusal_text};
-use crate::session::CurrentUser;
+use crate::state::AppState;
+use crate::web_session::CurrentUser;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/folders", get(show_folders).post(change_folders))

@@ -10,9 +10,9 @@ use axum::http::{Method, Uri};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 
-use crate::app::AppState;
 use crate::config::Config;
 use crate::error::AppError;
+use crate::state::AppState;
 
 /// Two years, the usual preload value.
 const HSTS: &str = "max-age=63072000";

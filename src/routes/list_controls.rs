@@ -8,7 +8,7 @@ use crate::error::AppError;
 use crate::i18n::Strings;
 use crate::imap::sort::Order;
 use crate::imap::view::{Note, PER_FOLDER_CAP};
-use crate::session::{CurrentUser, ListPrefs};
+use crate::web_session::{CurrentUser, ListPrefs};
 
 /// The controls, ready to print.
 pub struct Controls {

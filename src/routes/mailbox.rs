@@ -13,7 +13,6 @@ use super::chrome::{Chrome, chrome, fail, fail_in, folder_list, label, move_targ
 use super::list_controls::{self, Controls, Made, link};
 use super::list_query::ListQuery;
 use super::render;
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
 use crate::imap::MailboxName;
@@ -23,7 +22,8 @@ use crate::imap::mailbox_name::mailbox_url;
 use crate::imap::sort::Order;
 use crate::imap::view::{self, FolderRef, Listing, View};
 use crate::message::text::human_size;
-use crate::session::CurrentUser;
+use crate::state::AppState;
+use crate::web_session::CurrentUser;
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/mail/{mailbox}", get(show_mailbox))

@@ -14,16 +14,16 @@ use serde::Deserialize;
 use super::chrome::{Chrome, chrome, fail_in, folder_list, label, move_targets};
 use super::parts::{self, DocumentRequest};
 use super::render;
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
 use crate::imap::MailboxName;
-use crate::imap::reading::{self, Opened};
+use crate::imap::reading::Opened;
 use crate::message::headers::{self, Person};
 use crate::message::structure::{Attachment, Block, Envelope, PartPath, Prefer, TextKind, View};
 use crate::message::text::human_size;
 use crate::message::{charset, plain_to_html};
-use crate::session::CurrentUser;
+use crate::state::AppState;
+use crate::web_session::CurrentUser;
 
 pub fn router() -> Router<AppState> {
     Router::new()
@@ -49,14 +49,9 @@ pub async fn open_message(
     uid: u32,
     prefer: Prefer,
 ) -> Result<Opened, AppError> {
-    let wire = name.wire();
-    let mail = user.mail.clone();
     let opened = user
         .mail
-        .run(|imap| {
-            let (wire, mail) = (wire.clone(), mail.clone());
-            Box::pin(async move { reading::open(imap, &mail.structures, &wire, uid, prefer).await })
-        })
+        .open_message(name, uid, prefer)
         .await
         .map_err(|e| fail_in(user, name, e))?
         .ok_or(AppError::MessageNotFound)?;
@@ -230,7 +225,7 @@ async fn show_message(
         has_text,
         actions_href: format!("{}/actions", name.url()),
         uid,
-        validity: opened.key.1,
+        validity: opened.message.uid_validity(),
         flagged: opened.flagged,
         in_junk,
         move_targets,
@@ -300,7 +295,7 @@ impl Builder<'_> {
                 let request = DocumentRequest {
                     mail: &self.user.mail,
                     name: self.name,
-                    key: &self.opened.key,
+                    key: &self.opened.message,
                     structure: &self.opened.structure,
                     path,
                     remote: self.remote,

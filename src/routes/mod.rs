@@ -27,9 +27,9 @@ use axum::routing::get;
 use tower_http::compression::CompressionLayer;
 use tower_http::compression::predicate::{DefaultPredicate, Predicate};
 
-use crate::app::AppState;
 use crate::error::{AppError, ErrorKind};
 use crate::i18n::{Lang, Strings};
+use crate::state::AppState;
 
 /// The largest body an ordinary form may have: a page of ticked messages, a folder name,
 /// a sign-in. Anything bigger is refused before it is read in full.

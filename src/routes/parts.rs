@@ -19,17 +19,17 @@ use serde::Deserialize;
 
 use super::chrome::fail_in;
 use super::message::message_address;
-use crate::app::AppState;
+use crate::account::{AccountSession, Document, DocumentKey};
 use crate::error::AppError;
-use crate::imap::mail_session::{CachedDocument, MessageKey};
 use crate::imap::reading::{self, Transfer};
-use crate::imap::{MailError, MailSession, MailboxName};
+use crate::imap::{MailError, MailboxName, MessageRef};
 use crate::message::decode_text;
 use crate::message::params;
 use crate::message::sanitize::{self, Policy};
 use crate::message::structure::{self, Part, PartPath, Prefer, TextKind, previewable};
 use crate::message::transfer::{Decoder, Encoding};
-use crate::session::CurrentUser;
+use crate::state::AppState;
+use crate::web_session::CurrentUser;
 
 /// Bytes fetched per IMAP command while streaming: big enough that round trips are few,
 /// small enough that a download never holds more than a couple of them in memory.
@@ -70,9 +70,9 @@ pub fn body_src(base: &str, path: &PartPath, remote: bool) -> String {
 
 /// Everything needed to turn one HTML part into the iframe's document.
 pub struct DocumentRequest<'a> {
-    pub mail: &'a MailSession,
+    pub mail: &'a AccountSession,
     pub name: &'a MailboxName,
-    pub key: &'a MessageKey,
+    pub key: &'a MessageRef,
     pub structure: &'a Part,
     pub path: &'a PartPath,
     pub remote: bool,
@@ -81,13 +81,13 @@ pub struct DocumentRequest<'a> {
 /// The sanitised document of an HTML part, from the session's cache or cleaned now from
 /// `raw` (the part as fetched) and cached. `cid:` images become Posta's own part URLs with an
 /// inline token, since the sandboxed iframe's requests carry no cookie.
-pub fn html_document(request: &DocumentRequest<'_>, raw: &[u8]) -> Arc<CachedDocument> {
-    let key = (
-        request.key.clone(),
-        request.path.to_string(),
-        request.remote,
-    );
-    if let Some(document) = request.mail.documents.get(&key) {
+pub fn html_document(request: &DocumentRequest<'_>, raw: &[u8]) -> Arc<Document> {
+    let key = DocumentKey {
+        message: request.key.clone(),
+        part: request.path.clone(),
+        remote: request.remote,
+    };
+    if let Some(document) = request.mail.document(&key) {
         return document;
     }
     let html = request
@@ -95,7 +95,7 @@ pub fn html_document(request: &DocumentRequest<'_>, raw: &[u8]) -> Arc<CachedDoc
         .find(request.path)
         .map(|part| decode_text(part, raw))
         .unwrap_or_default();
-    let uid = request.key.2;
+    let uid = request.key.uid();
     let base = format!("{}/{uid}", request.name.url());
     let cid = |id: &str| -> Option<String> {
         let part = request.structure.by_content_id(id)?;
@@ -103,9 +103,7 @@ pub fn html_document(request: &DocumentRequest<'_>, raw: &[u8]) -> Arc<CachedDoc
             return None;
         }
         let number = part.path.to_string();
-        let token = request
-            .mail
-            .inline_token(request.name.as_str(), uid, &number);
+        let token = request.mail.inline_token(request.name, uid, &part.path);
         Some(format!("{base}/part/{number}?inline=1&t={token}"))
     };
     let cleaned = sanitize::clean(
@@ -115,26 +113,21 @@ pub fn html_document(request: &DocumentRequest<'_>, raw: &[u8]) -> Arc<CachedDoc
             cid: &cid,
         },
     );
-    let document = Arc::new(CachedDocument {
+    let document = Arc::new(Document {
         html: Bytes::from(sanitize::document(&cleaned)),
         remote_blocked: cleaned.remote_blocked,
     });
-    request.mail.documents.insert(key, document.clone());
+    request.mail.keep_document(key, document.clone());
     document
 }
 
 /// The structure of a message, from the session's cache or the server.
 async fn structure(
-    mail: &Arc<MailSession>,
+    mail: &AccountSession,
     name: &MailboxName,
     uid: u32,
-) -> Result<Option<(MessageKey, Arc<Part>)>, MailError> {
-    let wire = name.wire();
-    mail.run(|imap| {
-        let (wire, mail) = (wire.clone(), mail.clone());
-        Box::pin(async move { reading::structure_of(imap, &mail.structures, &wire, uid).await })
-    })
-    .await
+) -> Result<Option<(MessageRef, Arc<Part>)>, MailError> {
+    mail.structure(name, uid).await
 }
 
 #[derive(Deserialize)]
@@ -173,11 +166,12 @@ async fn show_body(
         path: &path,
         remote,
     };
-    let document = match user
-        .mail
-        .documents
-        .get(&(key.clone(), path.to_string(), remote))
-    {
+    let cached = DocumentKey {
+        message: key.clone(),
+        part: path.clone(),
+        remote,
+    };
+    let document = match user.mail.document(&cached) {
         Some(document) => document,
         None => {
             let raw = user
@@ -216,7 +210,7 @@ async fn show_body(
 struct PartQuery {
     /// `1` to show the part in the browser (only raster images ever are).
     inline: Option<String>,
-    /// Inline token from a sanitised document's `cid:` image (see `MailSession::inline_token`).
+    /// Inline token from a sanitised document's `cid:` image (see `account::inline_tokens`).
     t: Option<String>,
 }
 
@@ -232,11 +226,9 @@ async fn download_part(
         (Ok(user), _) => (user.mail.clone(), false),
         // The message iframe's images come without the session cookie, with a token.
         (Err(_), Some(token)) => {
-            let (id, mac) = token.split_once('.').ok_or(AppError::NotFound)?;
             let mail = state
                 .mail
-                .by_public_id(id)
-                .filter(|m| m.check_inline_mac(name.as_str(), uid, &path.to_string(), mac))
+                .by_inline_token(token, &name, uid, &path)
                 .ok_or(AppError::NotFound)?;
             (mail, true)
         }
@@ -376,8 +368,8 @@ fn mail_error(error: MailError) -> AppError {
 /// decoder carrying partial base64 quanta or `=` escapes from one chunk to the next, and the
 /// next chunk already on its way.
 struct Streaming {
-    mail: Arc<MailSession>,
-    key: MessageKey,
+    mail: Arc<AccountSession>,
+    key: MessageRef,
     path: Option<PartPath>,
     /// Where the next chunk to fetch starts.
     offset: u64,
@@ -401,8 +393,8 @@ type ChunkResult = Result<Option<reading::Chunk>, std::io::Error>;
 /// Each chunk takes the session's connection only for its own command, so the person can
 /// keep reading mail while a large attachment downloads.
 fn stream_section(
-    mail: Arc<MailSession>,
-    key: MessageKey,
+    mail: Arc<AccountSession>,
+    key: MessageRef,
     path: Option<PartPath>,
     encoding: Encoding,
 ) -> impl Stream<Item = Result<Bytes, std::io::Error>> {
@@ -497,8 +489,8 @@ async fn first_chunk(state: &mut Streaming) -> ChunkResult {
 }
 
 async fn fetch_chunk(
-    mail: Arc<MailSession>,
-    key: MessageKey,
+    mail: Arc<AccountSession>,
+    key: MessageRef,
     path: Option<PartPath>,
     offset: u64,
     transfer: Transfer,

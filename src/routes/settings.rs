@@ -9,10 +9,10 @@ use serde::Deserialize;
 
 use super::chrome::{Chrome, chrome};
 use super::render;
-use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::{ComposeStrings, Lang};
-use crate::session::{CurrentUser, Identity};
+use crate::state::AppState;
+use crate::web_session::{CurrentUser, Identity};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/settings", get(show_settings).post(save_settings))

@@ -15,13 +15,13 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use serde::Deserialize;
 
-use crate::app::AppState;
-use crate::composing::{Composition, Fields};
+use crate::account::{Composition, Fields};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::message::outgoing::build::Upload;
-use crate::session::CurrentUser;
+use crate::state::AppState;
+use crate::web_session::CurrentUser;
 use page::{Problem, show};
 
 pub fn router(config: &Config) -> Router<AppState> {
@@ -57,11 +57,11 @@ async fn show_compose(
     let t = lang.strings();
     let limit = state.config.max_attachment_size;
     if let Some(uid) = query.draft {
-        if let Some(id) = user.mail.compositions.by_draft(uid) {
+        if let Some(id) = user.mail.compositions().by_draft(uid) {
             return show(&user, lang, limit, &id, Problem::None, StatusCode::OK).await;
         }
         let composition = sources::draft(&user, uid, limit).await?;
-        let id = user.mail.compositions.start(composition);
+        let id = user.mail.compositions().start(composition);
         return show(&user, lang, limit, &id, Problem::None, StatusCode::OK).await;
     }
     let identity = user.session.identity().await;
@@ -86,7 +86,7 @@ async fn show_compose(
             ..Composition::default()
         }
     };
-    let id = user.mail.compositions.start(composition);
+    let id = user.mail.compositions().start(composition);
     show(&user, lang, limit, &id, Problem::None, StatusCode::OK).await
 }
 
@@ -195,7 +195,7 @@ async fn submit_compose(
         Err(posted) => (posted, true),
     };
     user.check_csrf(&posted.csrf)?;
-    let store = &user.mail.compositions;
+    let store = user.mail.compositions();
     let (id, mut composition) = match store.get(&posted.compose) {
         Some(c) => (posted.compose.clone(), c),
         // Forgotten (many tabs, or Posta restarted): what was posted is all there is.
@@ -238,11 +238,9 @@ async fn submit_compose(
 }
 
 /// Where to go after sending: the message answered, else the Inbox.
-fn after_sending(origin: Option<&crate::composing::Origin>) -> Response {
-    let href = match origin
-        .and_then(|o| crate::imap::MailboxName::parse(&o.mailbox).map(|n| (n, o.uid)))
-    {
-        Some((name, uid)) => format!("{}/{uid}", name.url()),
+fn after_sending(origin: Option<&crate::account::Origin>) -> Response {
+    let href = match origin {
+        Some(o) => format!("{}/{}", o.message.mailbox().url(), o.message.uid()),
         None => "/mail/INBOX".to_owned(),
     };
     Redirect::to(&href).into_response()

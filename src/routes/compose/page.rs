@@ -7,7 +7,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
-use crate::composing::{Answering, Fields};
+use crate::account::{Answering, Fields};
 use crate::error::AppError;
 use crate::i18n::{ComposeStrings, Lang};
 use crate::imap::folders::Role;
@@ -17,8 +17,8 @@ use crate::message::outgoing::addresses::{FieldError, format_person};
 use crate::message::text::human_size;
 use crate::routes::chrome::{Chrome, chrome, folder_list};
 use crate::routes::render;
-use crate::session::CurrentUser;
 use crate::smtp::SendError;
+use crate::web_session::CurrentUser;
 
 /// What the page says went wrong.
 pub enum Problem {
@@ -98,7 +98,7 @@ pub async fn show(
     problem: Problem,
     status: StatusCode,
 ) -> Result<Response, AppError> {
-    let composition = user.mail.compositions.get(id).unwrap_or_default();
+    let composition = user.mail.compositions().get(id).unwrap_or_default();
     let chrome = chrome(user, lang, "", "/compose").await?;
     let c = chrome.t.compose;
     let title = match (&composition.origin, composition.draft_uid) {

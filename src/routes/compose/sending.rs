@@ -12,8 +12,7 @@ use lettre::message::Mailbox;
 
 use super::page::{FieldProblems, Problem, show};
 use super::sources::{FIELD_HEADERS, ORIGIN_HEADER};
-use crate::app::AppState;
-use crate::composing::{Answering, Composition, Fields};
+use crate::account::{Answering, Composition, Fields};
 use crate::discovery::saves_sent_itself;
 use crate::error::AppError;
 use crate::i18n::Lang;
@@ -24,13 +23,14 @@ use crate::message::outgoing::addresses::{parse_address, parse_list};
 use crate::message::outgoing::build::{Built, Outgoing, build, new_message_id};
 use crate::routes::actions::role_folder;
 use crate::routes::chrome::folder_list;
-use crate::session::CurrentUser;
 use crate::smtp::{SendError, Submission};
+use crate::state::AppState;
+use crate::web_session::CurrentUser;
 
 /// From: the signed-in address, with the name set for this session.
 async fn sender(user: &CurrentUser) -> Result<Mailbox, AppError> {
     let identity = user.session.identity().await;
-    let address = parse_address(user.mail.account().email.as_str()).ok_or_else(|| {
+    let address = parse_address(user.mail.credentials().email.as_str()).ok_or_else(|| {
         AppError::Internal(anyhow::anyhow!(
             "the signed-in address is not one lettre takes"
         ))
@@ -63,7 +63,7 @@ fn outgoing(from: Mailbox, composition: &Composition) -> Outgoing {
 }
 
 fn built(user: &CurrentUser, outgoing: &Outgoing) -> Result<Built, AppError> {
-    let id = new_message_id(user.mail.account().email.domain());
+    let id = new_message_id(user.mail.credentials().email.domain());
     build(outgoing, &id, SystemTime::now()).map_err(AppError::Internal)
 }
 
@@ -98,7 +98,7 @@ pub async fn save_draft(
     limit: u64,
     id: &str,
 ) -> Result<Response, AppError> {
-    let store = &user.mail.compositions;
+    let store = user.mail.compositions();
     let mut composition = store.get(id).unwrap_or_default();
     let mut outgoing = outgoing(sender(user).await?, &composition);
     for (name, header) in FIELD_HEADERS {
@@ -168,7 +168,7 @@ pub async fn send(
     id: &str,
 ) -> Result<Response, AppError> {
     let limit = state.config.max_attachment_size;
-    let store = &user.mail.compositions;
+    let store = user.mail.compositions();
     let composition = store.get(id).unwrap_or_default();
     let mut problems = FieldProblems::default();
     let mut outgoing = outgoing(sender(user).await?, &composition);
@@ -194,7 +194,7 @@ pub async fn send(
         return show(user, lang, limit, id, problem, StatusCode::BAD_REQUEST).await;
     }
     let built = built(user, &outgoing)?;
-    let account = user.mail.account();
+    let account = user.mail.credentials();
     let outcome = match (&account.smtp, &built.envelope) {
         (Some(server), Some(envelope)) => {
             let submission = Submission {
@@ -269,21 +269,16 @@ async fn file_in_sent(user: &CurrentUser, lang: Lang, built: &Built) -> bool {
 }
 
 /// \Answered for a reply, $Forwarded for a forward; only while the UID still names it.
-async fn mark_original(user: &CurrentUser, origin: &crate::composing::Origin) {
-    let Some(name) = MailboxName::parse(&origin.mailbox) else {
-        return;
-    };
+async fn mark_original(user: &CurrentUser, origin: &crate::account::Origin) {
     let flag = match origin.kind {
         Answering::Reply => "\\Answered",
         Answering::Forward => "$Forwarded",
     };
-    let wire = name.wire();
-    let (validity, uid) = (origin.validity, origin.uid);
     let result = user
         .mail
         .run(|imap| {
-            let wire = wire.clone();
-            Box::pin(async move { writing::mark(imap, &wire, validity, uid, flag).await })
+            let message = origin.message.clone();
+            Box::pin(async move { writing::mark(imap, &message, flag).await })
         })
         .await;
     if let Err(e) = result {

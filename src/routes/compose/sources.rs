@@ -4,7 +4,7 @@
 
 use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
 
-use crate::composing::{Answering, Composition, Fields, Origin};
+use crate::account::{Answering, Composition, Fields, Origin};
 use crate::error::AppError;
 use crate::i18n::Strings;
 use crate::imap::MailboxName;
@@ -20,7 +20,7 @@ use crate::message::structure::{Block, Prefer, TextKind};
 use crate::message::{decode_text, plain_text};
 use crate::routes::chrome::{fail_in, folder_list};
 use crate::routes::message::{message_address, open_message};
-use crate::session::{CurrentUser, Identity};
+use crate::web_session::{CurrentUser, Identity};
 
 /// Headers a draft carries so Posta can resume it as it was.
 pub const ORIGIN_HEADER: &str = "X-Posta-Origin";
@@ -105,9 +105,7 @@ pub async fn reply(
         references: reply::references(&original),
         origin: Some(Origin {
             kind: Answering::Reply,
-            mailbox: name.as_str().to_owned(),
-            uid,
-            validity: opened.key.1,
+            message: opened.message.clone(),
         }),
         ..Composition::default()
     })
@@ -129,9 +127,7 @@ pub async fn forward(
     let mut composition = Composition {
         origin: Some(Origin {
             kind: Answering::Forward,
-            mailbox: name.as_str().to_owned(),
-            uid,
-            validity: opened.key.1,
+            message: opened.message.clone(),
         }),
         ..Composition::default()
     };
@@ -199,7 +195,7 @@ async fn attach_files(
         if composition.attached_size() + part.decoded_size() > limit {
             continue;
         }
-        let key = opened.key.clone();
+        let key = opened.message.clone();
         let bytes = user
             .mail
             .run(|imap| {
@@ -326,9 +322,7 @@ mod tests {
     fn a_saved_draft_resumes_as_it_was() {
         let origin = Origin {
             kind: Answering::Reply,
-            mailbox: "Работа".into(),
-            uid: 9,
-            validity: 3,
+            message: crate::imap::MessageRef::new(MailboxName::parse("Работа").unwrap(), 3, 9),
         };
         let outgoing = Outgoing {
             from: "Me <me@posta.test>".parse().unwrap(),

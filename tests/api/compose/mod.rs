@@ -19,7 +19,7 @@ use crate::imap_client;
 pub fn token() -> String {
     format!(
         "tok{}",
-        posta::session::random_token()
+        posta::token::random_token()
             .replace(['-', '_'], "x")
             .get(..12)
             .unwrap()

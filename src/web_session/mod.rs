@@ -1,21 +1,37 @@
-//! The browser session: a typed wrapper over tower-sessions that knows whether someone is
-//! signed in, the `CurrentUser` extractor that sends everyone else to the sign-in page, and
-//! CSRF tokens.
+//! The browser session: what a browser's cookie stands for. A typed wrapper over
+//! tower-sessions that knows whether someone is signed in (and keeps their per-session
+//! choices), the record store behind it, the [`CurrentUser`] extractor that sends everyone
+//! else to the sign-in page, and CSRF tokens.
+//!
+//! The password is not here: a record names an account session (see [`crate::account`]) by
+//! its key, and keeps no clock of its own: it is kept while that session lives, and for the
+//! idle timeout after it ends, so the browser can be told it ended.
+//!
+//! # Layout
+//! - this module: [`TypedSession`], [`SignedIn`], the cookie's settings ([`layer`]).
+//! - [`store`]: [`MemoryRecords`], the records, following their account sessions.
+//! - [`current_user`]: [`CurrentUser`], the extractor, with the CSRF check.
 
-use std::sync::Arc;
+pub mod current_user;
+pub mod store;
 
-use axum::extract::{FromRef, FromRequestParts, OriginalUri};
+use axum::extract::FromRequestParts;
+use axum::http::StatusCode;
 use axum::http::request::Parts;
-use axum::http::{Method, StatusCode};
-use axum::response::{IntoResponse, Redirect, Response};
-use base64::Engine;
-use base64::engine::general_purpose::URL_SAFE_NO_PAD;
-use rand::RngCore;
 use serde::{Deserialize, Serialize};
-use tower_sessions::Session;
+use tower_sessions::cookie::SameSite;
+use tower_sessions::{Expiry, Session, SessionManagerLayer};
+
+/// Read here by the sign-in form; it lives in [`crate::i18n`], the lowest module that reads
+/// a cookie, so that `i18n` need not import the browser session (which imports `error`,
+/// which imports `i18n`).
+pub use current_user::CurrentUser;
+pub use store::MemoryRecords;
 
 use crate::error::AppError;
-use crate::imap::{MailSession, MailSessions};
+
+/// The session cookie's name.
+pub const COOKIE: &str = "posta_session";
 
 const SIGNED_IN: &str = "signed_in";
 /// A sentence to show once on the next page: what an action did.
@@ -30,10 +46,10 @@ const LIST_PREFS: &str = "list_prefs";
 const MAX_REMOTE_SENDERS: usize = 200;
 
 /// What the session store keeps about a signed-in person. No password: that lives only in
-/// the mail session, in memory.
+/// the account session, in memory.
 #[derive(Clone, Debug, Serialize, Deserialize)]
 pub struct SignedIn {
-    /// Key of this browser's mail session in [`MailSessions`].
+    /// Key of this browser's account session in [`AccountSessions`](crate::account::AccountSessions).
     pub key: String,
     pub email: String,
     /// Token every state-changing form must carry.
@@ -175,82 +191,16 @@ impl<S: Send + Sync> FromRequestParts<S> for TypedSession {
     }
 }
 
-/// The signed-in person and their mail session. Anyone else is redirected to `/login`,
-/// with `next` bringing them back after signing in (for page views).
-pub struct CurrentUser {
-    pub mail: Arc<MailSession>,
-    /// The registry, to end this mail session when the server stops accepting it.
-    pub sessions: MailSessions,
-    pub who: SignedIn,
-    pub session: TypedSession,
-}
-
-impl CurrentUser {
-    /// Checks a form's CSRF token against the session's.
-    pub fn check_csrf(&self, token: &str) -> Result<(), AppError> {
-        if constant_time_eq(token.as_bytes(), self.who.csrf.as_bytes()) {
-            Ok(())
-        } else {
-            Err(AppError::Csrf)
-        }
-    }
-}
-
-impl<S> FromRequestParts<S> for CurrentUser
-where
-    S: Send + Sync,
-    MailSessions: FromRef<S>,
-{
-    type Rejection = Response;
-
-    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
-        let session = TypedSession::from_request_parts(parts, state)
-            .await
-            .map_err(IntoResponse::into_response)?;
-        let sessions = MailSessions::from_ref(state);
-        let mut ended = false;
-        if let Some(who) = session.signed_in().await {
-            if let Some(mail) = sessions.get(&who.key) {
-                return Ok(CurrentUser {
-                    mail,
-                    sessions,
-                    who,
-                    session,
-                });
-            }
-            // The mail session is gone (timed out, or Posta restarted): start over.
-            session.sign_out().await;
-            ended = true;
-        }
-        let login = if ended { "/login?expired=1" } else { "/login" };
-        let next = if parts.method == Method::GET {
-            let uri = parts
-                .extensions
-                .get::<OriginalUri>()
-                .map(|u| u.0.clone())
-                .unwrap_or_else(|| parts.uri.clone());
-            let path = uri.path_and_query().map(|p| p.as_str()).unwrap_or("/");
-            format!(
-                "{login}{}next={}",
-                if ended { '&' } else { '?' },
-                percent_encoding::utf8_percent_encode(path, percent_encoding::NON_ALPHANUMERIC)
-            )
-        } else {
-            login.to_owned()
-        };
-        Err(Redirect::to(&next).into_response())
-    }
-}
-
-/// 32 random bytes, URL-safe base64: session keys and CSRF tokens.
-pub fn random_token() -> String {
-    let mut bytes = [0u8; 32];
-    rand::rng().fill_bytes(&mut bytes);
-    URL_SAFE_NO_PAD.encode(bytes)
-}
-
-pub fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
-    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+/// Session cookies as Posta sets them: HttpOnly, SameSite=Strict, Secure behind TLS, and
+/// without a date, so the cookie dies with the browser. How long a sign-in lasts is the
+/// account session's rule ([`crate::account::Limits`]), not the cookie's.
+pub fn layer(records: MemoryRecords, secure: bool) -> SessionManagerLayer<MemoryRecords> {
+    SessionManagerLayer::new(records)
+        .with_name(COOKIE)
+        .with_http_only(true)
+        .with_same_site(SameSite::Strict)
+        .with_secure(secure)
+        .with_expiry(Expiry::OnSessionEnd)
 }
 
 /// Accepts only local paths for `next=`, so sign-in cannot be made to redirect elsewhere.
@@ -266,13 +216,6 @@ mod tests {
     use super::*;
 
     #[test]
-    fn tokens_are_long_and_different() {
-        let (a, b) = (random_token(), random_token());
-        assert_ne!(a, b);
-        assert_eq!(a.len(), 43);
-    }
-
-    #[test]
     fn next_only_allows_local_paths() {
         assert_eq!(safe_next(Some("/mail/Sent?page=2")), "/mail/Sent?page=2");
         for evil in [
@@ -284,12 +227,5 @@ mod tests {
             assert_eq!(safe_next(Some(evil)), "/mail/INBOX", "{evil}");
         }
         assert_eq!(safe_next(None), "/mail/INBOX");
-    }
-
-    #[test]
-    fn constant_time_eq_compares() {
-        assert!(constant_time_eq(b"abc", b"abc"));
-        assert!(!constant_time_eq(b"abc", b"abd"));
-        assert!(!constant_time_eq(b"abc", b"ab"));
     }
 }

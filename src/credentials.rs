@@ -1,5 +1,6 @@
-//! Who is signed in: an email address, the password (kept only in memory), and the servers
-//! their mail lives on.
+//! Who a person is to their mail servers: an email address, the password (kept only in
+//! memory), the login name and the servers their mail lives on. The bottom layer: it knows
+//! nothing of connections or sessions, so both can hold it.
 
 use std::fmt;
 
@@ -67,9 +68,9 @@ impl Drop for Password {
     }
 }
 
-/// Everything needed to open (and re-open) this person's IMAP connection.
+/// Everything needed to open (and re-open) this person's IMAP connections and to send mail.
 #[derive(Clone, Debug)]
-pub struct Account {
+pub struct Credentials {
     pub email: EmailAddress,
     /// The IMAP login name; the email address for nearly every provider.
     pub login: String,

@@ -1,13 +1,18 @@
-//! Messages being written, kept in server memory beside the mail session: the files
+//! Messages being written, kept in server memory in the account session: the files
 //! uploaded with each compose form and what the message answers or continues (the original
 //! of a reply or forward, the draft it replaces). A form names its composition by a random
 //! id, so a refused send or an over-large upload comes back with every attachment, and no
 //! file ever travels back and forth through the browser. Bounded: a few compositions per
 //! session, the oldest forgotten first; they end with the session.
+//!
+//! Not a cache, so not moka: an entry is someone's unsent work, and it must go only by the
+//! one rule above (the oldest of more than a few), never by an admission policy or at some
+//! later maintenance pass. Four entries need no more than a list.
 
 use std::sync::Mutex;
 use std::time::Instant;
 
+use crate::imap::MessageRef;
 use crate::message::outgoing::build::Upload;
 
 /// Compositions one session keeps at once (several tabs); more forget the oldest.
@@ -24,46 +29,31 @@ pub enum Answering {
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Origin {
     pub kind: Answering,
-    /// Decoded mailbox name.
-    pub mailbox: String,
-    pub uid: u32,
-    /// UIDVALIDITY when it was opened: the flag is only set if the UID still names it.
-    pub validity: u32,
+    /// The original as it was opened: it is only marked while the UID still names it.
+    pub message: MessageRef,
 }
 
 impl Origin {
-    /// `reply 1712345 42 Projects%2FRust`: how a draft remembers its original, in ASCII (the
-    /// mailbox percent-encoded).
+    /// `reply 1712345 42 Projects%2FRust`: how a draft remembers its original, in ASCII (see
+    /// [`MessageRef`]'s text form). Drafts on IMAP servers carry it: keep it as it is.
     pub fn to_header(&self) -> String {
         let kind = match self.kind {
             Answering::Reply => "reply",
             Answering::Forward => "forward",
         };
-        let mailbox = percent_encoding::utf8_percent_encode(
-            &self.mailbox,
-            percent_encoding::NON_ALPHANUMERIC,
-        );
-        format!("{kind} {} {} {mailbox}", self.validity, self.uid)
+        format!("{kind} {}", self.message)
     }
 
     pub fn from_header(value: &str) -> Option<Origin> {
-        let mut words = value.trim().splitn(4, ' ');
-        let kind = match words.next()? {
+        let (kind, message) = value.trim().split_once(' ')?;
+        let kind = match kind {
             "reply" => Answering::Reply,
             "forward" => Answering::Forward,
             _ => return None,
         };
-        let validity = words.next()?.parse().ok()?;
-        let uid = words.next()?.parse().ok().filter(|&u| u > 0)?;
-        let mailbox = percent_encoding::percent_decode_str(words.next()?.trim())
-            .decode_utf8()
-            .ok()?;
-        let mailbox = crate::imap::MailboxName::parse(&mailbox)?;
         Some(Origin {
             kind,
-            mailbox: mailbox.as_str().to_owned(),
-            uid,
-            validity,
+            message: MessageRef::parse(message)?,
         })
     }
 }
@@ -128,7 +118,7 @@ pub struct Compositions {
 impl Compositions {
     /// Starts a composition; returns its id.
     pub fn start(&self, composition: Composition) -> String {
-        let id = crate::session::random_token()[..22].to_owned();
+        let id = crate::token::random_token()[..22].to_owned();
         let mut entries = self.entries.lock().expect("compositions poisoned");
         if entries.len() >= PER_SESSION
             && let Some(oldest) = entries
@@ -220,14 +210,26 @@ mod tests {
 
     #[test]
     fn origins_round_trip_through_a_draft_header() {
+        let mailbox = crate::imap::MailboxName::parse("Projects/Big plans").unwrap();
         let origin = Origin {
             kind: Answering::Forward,
-            mailbox: "Projects/Big plans".into(),
-            uid: 42,
-            validity: 17,
+            message: MessageRef::new(mailbox, 17, 42),
         };
+        assert_eq!(origin.to_header(), "forward 17 42 Projects%2FBig%20plans");
         assert_eq!(Origin::from_header(&origin.to_header()), Some(origin));
         assert_eq!(Origin::from_header("reply x 1 INBOX"), None);
         assert_eq!(Origin::from_header("reply 1 0 INBOX"), None);
+        assert_eq!(Origin::from_header("answer 1 2 INBOX"), None);
+        assert_eq!(Origin::from_header("reply  1 2 INBOX"), None);
+    }
+
+    #[test]
+    fn headers_on_servers_today_still_read() {
+        let origin = Origin::from_header(" reply 1712345 42 Projects%2FRust\r\n").unwrap();
+        assert_eq!(origin.kind, Answering::Reply);
+        assert_eq!(origin.message.mailbox().as_str(), "Projects/Rust");
+        assert_eq!(origin.message.uid_validity(), 1712345);
+        assert_eq!(origin.message.uid(), 42);
+        assert_eq!(origin.to_header(), "reply 1712345 42 Projects%2FRust");
     }
 }

@@ -1,0 +1,253 @@
+//! A client: one IMAP connection that is there when needed. It is opened at sign-in (or on
+//! first use), reused by every command, re-opened transparently once when the server turns
+//! out to have dropped it, and closed after a while without use — by whoever sweeps idle
+//! connections, which must never wait behind a command in progress. Every IMAP operation goes
+//! through [`Client::run`].
+//!
+//! A client knows nothing of who uses it or for how long a person stays signed in (that is
+//! the account session's business); a person may hold several, e.g. one for commands and one
+//! that IDLEs.
+
+use std::sync::{Arc, Mutex as SyncMutex};
+use std::time::{Duration, Instant};
+
+use async_imap::error::Error as ImapError;
+use futures::future::BoxFuture;
+use tokio::sync::Mutex;
+
+use super::connect::{Connector, LoginError};
+use super::connection::Connection;
+use crate::credentials::Credentials;
+
+/// Why a mail operation failed after Posta did what it could (including one reconnect).
+#[derive(Debug, thiserror::Error)]
+pub enum MailError {
+    /// Re-opening the connection failed, e.g. the password was changed meanwhile.
+    #[error("could not log in again")]
+    Login(#[from] LoginError),
+    /// The server refused or broke the command.
+    #[error("IMAP command failed")]
+    Imap(#[from] ImapError),
+}
+
+/// One reconnecting IMAP connection.
+pub struct Client {
+    /// Who logs in, and where: kept to re-open the connection.
+    credentials: Arc<Credentials>,
+    /// How to reach the server (TLS roots, timeouts, address policy).
+    connector: Connector,
+    /// `None` before first use, after an idle close, or after the connection was lost. The
+    /// lock is held for a whole command, so commands on one connection never interleave.
+    connection: Mutex<Option<Connection>>,
+    /// When a command last ran: drives the idle close.
+    last_used: SyncMutex<Instant>,
+}
+
+impl Client {
+    /// A client that opens its connection on first use.
+    pub fn new(credentials: Arc<Credentials>, connector: Connector) -> Self {
+        Client {
+            credentials,
+            connector,
+            connection: Mutex::new(None),
+            last_used: SyncMutex::new(Instant::now()),
+        }
+    }
+
+    /// A client over a connection already open (the one that proved the password at sign-in).
+    pub fn with_connection(
+        credentials: Arc<Credentials>,
+        connector: Connector,
+        connection: Connection,
+    ) -> Self {
+        Client {
+            connection: Mutex::new(Some(connection)),
+            ..Client::new(credentials, connector)
+        }
+    }
+
+    pub fn credentials(&self) -> &Credentials {
+        &self.credentials
+    }
+
+    /// How this client reaches its server: whether the address policy applies to it.
+    pub fn connector(&self) -> &Connector {
+        &self.connector
+    }
+
+    /// Runs `op` on the connection, opening it first if needed. When the connection turns
+    /// out to be dead (the server dropped it, a NAT forgot it), it is re-opened and `op` is
+    /// tried once more; IMAP-level refusals are returned as they are.
+    pub async fn run<T>(
+        &self,
+        op: impl for<'c> Fn(&'c mut Connection) -> BoxFuture<'c, Result<T, ImapError>>,
+    ) -> Result<T, MailError> {
+        self.touch();
+        let mut guard = self.connection.lock().await;
+        let mut reopened = false;
+        loop {
+            if guard.is_none() {
+                *guard = Some(Connection::open(&self.credentials, &self.connector).await?);
+                reopened = true;
+            }
+            let connection = guard.as_mut().expect("connection opened above");
+            connection.drain_unsolicited();
+            match op(connection).await {
+                Err(e) if is_connection_lost(&e) && !reopened => {
+                    tracing::info!(user = %self.credentials.email, error = %e, "IMAP connection lost; reconnecting");
+                    *guard = None;
+                }
+                result => {
+                    if result.as_ref().is_err_and(is_connection_lost) {
+                        *guard = None;
+                    }
+                    self.touch();
+                    return result.map_err(MailError::from);
+                }
+            }
+        }
+    }
+
+    fn touch(&self) {
+        *self.last_used.lock().expect("clock poisoned") = Instant::now();
+    }
+
+    /// How long since a command last ran.
+    pub fn idle_for(&self) -> Duration {
+        self.last_used.lock().expect("clock poisoned").elapsed()
+    }
+
+    /// Takes the connection out if it has not been used for `idle` and no command holds it
+    /// right now; never waits. The caller logs it out (see [`Connection::logout`]) wherever a
+    /// slow server cannot hold anyone up.
+    pub fn take_if_idle(&self, idle: Duration) -> Option<Connection> {
+        if self.idle_for() < idle {
+            return None;
+        }
+        let connection = self.connection.try_lock().ok()?.take()?;
+        tracing::debug!(user = %self.credentials.email, "closing an idle IMAP connection");
+        Some(connection)
+    }
+
+    /// Closes the connection if it has been idle for `idle` and nobody is using it right
+    /// now. Returns whether one was closed.
+    pub async fn close_if_idle(&self, idle: Duration) -> bool {
+        match self.take_if_idle(idle) {
+            Some(connection) => {
+                connection.logout().await;
+                true
+            }
+            None => false,
+        }
+    }
+
+    /// Ends the connection for good (sign-out or expiry), after any command in progress.
+    pub async fn close(&self) {
+        let connection = self.connection.lock().await.take();
+        if let Some(connection) = connection {
+            connection.logout().await;
+        }
+    }
+}
+
+fn is_connection_lost(e: &ImapError) -> bool {
+    matches!(e, ImapError::Io(_) | ImapError::ConnectionLost)
+}
+
+#[cfg(test)]
+mod tests {
+    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+    use tokio::net::{TcpListener, TcpStream};
+
+    use super::*;
+    use crate::credentials::{EmailAddress, Password};
+    use crate::imap::Capabilities;
+    use crate::imap::stream::MailStream;
+    use crate::upstream::{Security, Upstream};
+
+    /// A connection to a server that accepts the login and then never answers: every
+    /// command on it hangs, as on a stuck server.
+    async fn stuck_connection() -> Connection {
+        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+        let address = listener.local_addr().unwrap();
+        tokio::spawn(async move {
+            let (socket, _) = listener.accept().await.unwrap();
+            let (read, mut write) = socket.into_split();
+            write.write_all(b"* OK stuck IMAP ready\r\n").await.unwrap();
+            let mut lines = BufReader::new(read).lines();
+            if let Ok(Some(line)) = lines.next_line().await {
+                let tag = line.split(' ').next().unwrap_or("a").to_owned();
+                write
+                    .write_all(format!("{tag} OK in\r\n").as_bytes())
+                    .await
+                    .unwrap();
+            }
+            while let Ok(Some(_)) = lines.next_line().await {}
+            drop(write);
+        });
+        let tcp = TcpStream::connect(address).await.unwrap();
+        let mut client = async_imap::Client::new(MailStream::Plain(tcp));
+        client.read_response().await.unwrap().unwrap();
+        let session = client
+            .login("user", "pass")
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+        Connection {
+            session,
+            caps: Capabilities::default(),
+            selected: None,
+        }
+    }
+
+    fn client(connection: Connection) -> Client {
+        let credentials = Credentials {
+            email: EmailAddress::parse("ada@posta.test").unwrap(),
+            login: "ada".into(),
+            password: Password::new("secret".into()),
+            imap: Upstream::new("127.0.0.1", 1, Security::Insecure),
+            smtp: None,
+        };
+        let connector = Connector {
+            extra_ca: None,
+            timeout: Duration::from_secs(1),
+            refuse_private: false,
+        };
+        Client::with_connection(Arc::new(credentials), connector, connection)
+    }
+
+    #[tokio::test]
+    async fn an_idle_connection_is_taken_out_only_once_it_has_been_idle() {
+        let client = client(stuck_connection().await);
+        assert!(client.take_if_idle(Duration::from_secs(60)).is_none());
+        let taken = client.take_if_idle(Duration::ZERO);
+        assert!(taken.is_some());
+        assert!(
+            client.take_if_idle(Duration::ZERO).is_none(),
+            "nothing is left to close"
+        );
+    }
+
+    #[tokio::test]
+    async fn closing_idle_connections_never_waits_for_a_command_in_progress() {
+        let client = Arc::new(client(stuck_connection().await));
+        let busy = client.clone();
+        let command = tokio::spawn(async move {
+            busy.run(|imap| Box::pin(async move { imap.session.noop().await }))
+                .await
+        });
+        // Let the command take the connection and hang on the stuck server.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        let closed = tokio::time::timeout(
+            Duration::from_millis(500),
+            client.close_if_idle(Duration::ZERO),
+        )
+        .await;
+        assert_eq!(
+            closed.ok(),
+            Some(false),
+            "returned at once, closing nothing"
+        );
+        command.abort();
+    }
+}
