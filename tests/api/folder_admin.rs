@@ -6,8 +6,12 @@
 //! user13 and user14 are these tests' own; each test uses names no other test uses, and
 //! first removes what an earlier run may have left.
 
+use posta::config::Config;
 use posta::imap::mailbox_name::mailbox_url;
+use posta::upstream::{Security, Upstream};
 use reqwest::StatusCode;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
 
 use crate::helpers::{Page, TestApp, User, spawn_app, spawn_app_with, stack, test_config};
 use crate::imap_client::{append, connect, count, mailboxes, remove_leftovers, subscriptions};
@@ -540,4 +544,73 @@ async fn folder_changes_need_the_forms_token() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     let mut imap = connect(User::N(13)).await;
     assert!(!mailboxes(&mut imap).await.contains(&"Forged13".to_owned()));
+}
+
+/// A server without LIST-STATUS (like the basic one, or Gmail) on which `Gone` is listed but
+/// deleted by the time its STATUS is asked, as another mail program can do at any moment.
+/// Its port.
+async fn server_losing_a_folder_between_list_and_status() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"* OK scripted IMAP ready\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let mut words = line.splitn(3, ' ');
+                    let (tag, verb) = (words.next().unwrap_or("*"), words.next().unwrap_or(""));
+                    let args = words.next().unwrap_or("");
+                    let reply = match verb.to_ascii_uppercase().as_str() {
+                        "CAPABILITY" => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
+                        "LIST" => format!(
+                            "* LIST () \"/\" INBOX\r\n* LIST () \"/\" Gone\r\n\
+                             * LIST () \"/\" Kept\r\n{tag} OK done\r\n"
+                        ),
+                        "STATUS" if args.starts_with("\"Gone\"") => {
+                            format!("{tag} NO [NONEXISTENT] Mailbox doesn't exist: Gone\r\n")
+                        }
+                        "STATUS" => {
+                            let name = args.split(' ').next().unwrap_or("").trim_matches('"');
+                            format!("* STATUS {name} (MESSAGES 7 UNSEEN 2)\r\n{tag} OK done\r\n")
+                        }
+                        "LSUB" => format!("* LSUB () \"/\" Kept\r\n{tag} OK done\r\n"),
+                        "LOGOUT" => format!("* BYE\r\n{tag} OK done\r\n"),
+                        _ => format!("{tag} OK done\r\n"),
+                    };
+                    if write.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_folder_deleted_between_list_and_status_leaves_the_others_counted() {
+    let port = server_losing_a_folder_between_list_and_status().await;
+    let mut config = Config::defaults();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.imap = Some(Upstream::new("127.0.0.1", port, Security::Insecure));
+    let app = spawn_app_with(config).await;
+    app.sign_in(User::N(13)).await;
+
+    let page = app.get("/folders").await;
+
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.texts("tr[data-folder='Kept'] .total"), vec!["7"]);
+    assert_eq!(page.texts("tr[data-folder='Kept'] .unseen"), vec!["2"]);
+    assert_eq!(
+        page.texts("tr[data-folder='Kept'] .state"),
+        vec!["Shown"],
+        "subscriptions still come from LSUB"
+    );
+    assert_eq!(
+        page.texts("tr[data-folder='Gone'] .total"),
+        vec![""],
+        "no count for the folder that went"
+    );
 }
