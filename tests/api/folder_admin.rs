@@ -3,8 +3,9 @@
 //! alone, names refused with the typed value kept, subscriptions shown in the sidebar.
 //! Every result is checked against the server itself over a direct IMAP connection.
 //!
-//! user13 and user14 are these tests' own; each test uses names no other test uses, and
-//! first removes what an earlier run may have left.
+//! user13 and user14 are these tests' own; each test uses names no other test uses, first
+//! removes what an earlier run may have left, and takes its user's turn
+//! ([`folder_turn`]): the tests of one user run one at a time.
 
 use posta::config::Config;
 use posta::imap::mailbox_name::mailbox_url;
@@ -13,7 +14,9 @@ use reqwest::StatusCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
-use crate::helpers::{Page, TestApp, User, spawn_app, spawn_app_with, stack, test_config};
+use crate::helpers::{
+    Page, TestApp, User, folder_turn, spawn_app, spawn_app_with, stack, test_config,
+};
 use crate::imap_client::{append, connect, count, mailboxes, remove_leftovers, subscriptions};
 
 /// Signs in as `user` after removing `leftovers` (wire names, children first).
@@ -79,6 +82,7 @@ fn message(subject: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_nested_folder_is_created_under_its_parent_and_subscribed() {
+    let _turn = folder_turn(User::N(13)).await;
     let app = signed_in(User::N(13), &["Reports13/2025", "Reports13"]).await;
 
     created(&app, "Reports13", "").await;
@@ -112,6 +116,7 @@ async fn a_nested_folder_is_created_under_its_parent_and_subscribed() {
 
 #[tokio::test]
 async fn a_russian_name_goes_out_in_modified_utf7_and_comes_back_as_typed() {
+    let _turn = folder_turn(User::N(13)).await;
     // Отчёты, Отчёты/Квартал
     let (reports, quarter) = (
         "&BB4EQgRHBFEEQgRL-",
@@ -140,6 +145,7 @@ async fn a_russian_name_goes_out_in_modified_utf7_and_comes_back_as_typed() {
 
 #[tokio::test]
 async fn names_that_look_like_imap_syntax_are_created_literally() {
+    let _turn = folder_turn(User::N(13)).await;
     let names = [r#"a"b"#, r"x\y", "{5}"];
     let app = signed_in(User::N(13), &names).await;
 
@@ -182,6 +188,7 @@ async fn names_that_look_like_imap_syntax_are_created_literally() {
 
 #[tokio::test]
 async fn a_rename_moves_the_folder_with_its_subfolders_and_subscriptions() {
+    let _turn = folder_turn(User::N(14)).await;
     let app = signed_in(
         User::N(14),
         &[
@@ -233,6 +240,7 @@ async fn a_rename_moves_the_folder_with_its_subfolders_and_subscriptions() {
 
 #[tokio::test]
 async fn an_empty_folder_is_deleted_after_a_plain_confirmation() {
+    let _turn = folder_turn(User::N(14)).await;
     let app = signed_in(User::N(14), &["Empty14"]).await;
     created(&app, "Empty14", "").await;
 
@@ -271,6 +279,7 @@ async fn an_empty_folder_is_deleted_after_a_plain_confirmation() {
 
 #[tokio::test]
 async fn a_folder_with_mail_and_subfolders_is_deleted_only_after_a_warning() {
+    let _turn = folder_turn(User::N(14)).await;
     let app = signed_in(User::N(14), &["Full14/Sub", "Full14"]).await;
     created(&app, "Full14", "").await;
     created(&app, "Sub", "Full14").await;
@@ -325,6 +334,7 @@ async fn a_folder_with_mail_and_subfolders_is_deleted_only_after_a_warning() {
 
 #[tokio::test]
 async fn role_folders_are_neither_renamed_nor_deleted() {
+    let _turn = folder_turn(User::N(13)).await;
     let app = signed_in(User::N(13), &[]).await;
 
     let deleting_sent = app
@@ -369,6 +379,7 @@ async fn role_folders_are_neither_renamed_nor_deleted() {
 
 #[tokio::test]
 async fn a_name_that_cannot_be_used_is_explained_and_kept_in_the_form() {
+    let _turn = folder_turn(User::N(13)).await;
     let app = signed_in(User::N(13), &[]).await;
     let too_long = "x".repeat(201);
 
@@ -431,6 +442,7 @@ async fn a_name_that_cannot_be_used_is_explained_and_kept_in_the_form() {
 
 #[tokio::test]
 async fn a_rename_that_cannot_be_done_keeps_the_rename_form() {
+    let _turn = folder_turn(User::N(14)).await;
     let app = signed_in(User::N(14), &["Keep14/Inner", "Keep14"]).await;
     created(&app, "Keep14", "").await;
     created(&app, "Inner", "Keep14").await;
@@ -455,6 +467,7 @@ async fn a_rename_that_cannot_be_done_keeps_the_rename_form() {
 
 #[tokio::test]
 async fn unsubscribed_folders_leave_the_sidebar_but_stay_on_the_folders_page() {
+    let _turn = folder_turn(User::N(14)).await;
     let app = signed_in(User::N(14), &["Quiet14"]).await;
     created(&app, "Quiet14", "").await;
     assert!(sidebar(&app.get("/mail/INBOX").await).contains(&"/mail/Quiet14".to_owned()));
@@ -504,6 +517,7 @@ async fn unsubscribed_folders_leave_the_sidebar_but_stay_on_the_folders_page() {
 
 #[tokio::test]
 async fn without_list_extended_subscriptions_come_from_lsub() {
+    let _turn = folder_turn(User::N(13)).await;
     let mut imap = connect(User::N(13)).await;
     remove_leftovers(&mut imap, &["Plain13"]).await;
     let mut config = test_config();
@@ -535,6 +549,7 @@ async fn without_list_extended_subscriptions_come_from_lsub() {
 
 #[tokio::test]
 async fn folder_changes_need_the_forms_token() {
+    let _turn = folder_turn(User::N(13)).await;
     let app = signed_in(User::N(13), &[]).await;
 
     let page = app
