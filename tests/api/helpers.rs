@@ -314,6 +314,14 @@ impl Page {
     }
 }
 
+/// The value of `page`'s header `name`; empty when it has none.
+pub fn header<'p>(page: &'p Page, name: &str) -> &'p str {
+    page.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+}
+
 async fn read(response: reqwest::Response) -> Page {
     Page {
         status: response.status(),
