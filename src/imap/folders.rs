@@ -193,8 +193,18 @@ pub async fn list(imap: &mut Connection) -> Result<FolderList, ImapError> {
         }
     } else {
         for l in listed.iter().filter(|l| is_selectable(&l.attributes)) {
-            let status = imap.session.status(&l.wire, "(MESSAGES UNSEEN)").await?;
-            counts.insert(l.wire.clone(), (status.unseen, Some(status.exists)));
+            // A NO leaves this folder's counts unknown instead of failing the whole list:
+            // another mail program may have deleted it since the LIST, or the person may
+            // see it without the right to read it.
+            match imap.session.status(&l.wire, "(MESSAGES UNSEEN)").await {
+                Ok(status) => {
+                    counts.insert(l.wire.clone(), (status.unseen, Some(status.exists)));
+                }
+                Err(ImapError::No(said)) => {
+                    tracing::debug!(mailbox = %l.wire, said = %said.trim(), "no counts");
+                }
+                Err(e) => return Err(e),
+            }
         }
     }
     if !extended {

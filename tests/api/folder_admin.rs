@@ -3,13 +3,20 @@
 //! alone, names refused with the typed value kept, subscriptions shown in the sidebar.
 //! Every result is checked against the server itself over a direct IMAP connection.
 //!
-//! user13 and user14 are these tests' own; each test uses names no other test uses, and
-//! first removes what an earlier run may have left.
+//! user13 and user14 are these tests' own; each test uses names no other test uses, first
+//! removes what an earlier run may have left, and takes its user's turn
+//! ([`folder_turn`]): the tests of one user run one at a time.
 
+use posta::config::Config;
 use posta::imap::mailbox_name::mailbox_url;
+use posta::upstream::{Security, Upstream};
 use reqwest::StatusCode;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
 
-use crate::helpers::{Page, TestApp, User, spawn_app, spawn_app_with, stack, test_config};
+use crate::helpers::{
+    Page, TestApp, User, folder_turn, spawn_app, spawn_app_with, stack, test_config,
+};
 use crate::imap_client::{append, connect, count, mailboxes, remove_leftovers, subscriptions};
 
 /// Signs in as `user` after removing `leftovers` (wire names, children first).
@@ -75,6 +82,7 @@ fn message(subject: &str) -> Vec<u8> {
 
 #[tokio::test]
 async fn a_nested_folder_is_created_under_its_parent_and_subscribed() {
+    let _turn = folder_turn(User::N(13)).await;
     let app = signed_in(User::N(13), &["Reports13/2025", "Reports13"]).await;
 
     created(&app, "Reports13", "").await;
@@ -108,6 +116,7 @@ async fn a_nested_folder_is_created_under_its_parent_and_subscribed() {
 
 #[tokio::test]
 async fn a_russian_name_goes_out_in_modified_utf7_and_comes_back_as_typed() {
+    let _turn = folder_turn(User::N(13)).await;
     // Отчёты, Отчёты/Квартал
     let (reports, quarter) = (
         "&BB4EQgRHBFEEQgRL-",
@@ -136,6 +145,7 @@ async fn a_russian_name_goes_out_in_modified_utf7_and_comes_back_as_typed() {
 
 #[tokio::test]
 async fn names_that_look_like_imap_syntax_are_created_literally() {
+    let _turn = folder_turn(User::N(13)).await;
     let names = [r#"a"b"#, r"x\y", "{5}"];
     let app = signed_in(User::N(13), &names).await;
 
@@ -178,6 +188,7 @@ async fn names_that_look_like_imap_syntax_are_created_literally() {
 
 #[tokio::test]
 async fn a_rename_moves_the_folder_with_its_subfolders_and_subscriptions() {
+    let _turn = folder_turn(User::N(14)).await;
     let app = signed_in(
         User::N(14),
         &[
@@ -229,6 +240,7 @@ async fn a_rename_moves_the_folder_with_its_subfolders_and_subscriptions() {
 
 #[tokio::test]
 async fn an_empty_folder_is_deleted_after_a_plain_confirmation() {
+    let _turn = folder_turn(User::N(14)).await;
     let app = signed_in(User::N(14), &["Empty14"]).await;
     created(&app, "Empty14", "").await;
 
@@ -267,6 +279,7 @@ async fn an_empty_folder_is_deleted_after_a_plain_confirmation() {
 
 #[tokio::test]
 async fn a_folder_with_mail_and_subfolders_is_deleted_only_after_a_warning() {
+    let _turn = folder_turn(User::N(14)).await;
     let app = signed_in(User::N(14), &["Full14/Sub", "Full14"]).await;
     created(&app, "Full14", "").await;
     created(&app, "Sub", "Full14").await;
@@ -321,6 +334,7 @@ async fn a_folder_with_mail_and_subfolders_is_deleted_only_after_a_warning() {
 
 #[tokio::test]
 async fn role_folders_are_neither_renamed_nor_deleted() {
+    let _turn = folder_turn(User::N(13)).await;
     let app = signed_in(User::N(13), &[]).await;
 
     let deleting_sent = app
@@ -365,6 +379,7 @@ async fn role_folders_are_neither_renamed_nor_deleted() {
 
 #[tokio::test]
 async fn a_name_that_cannot_be_used_is_explained_and_kept_in_the_form() {
+    let _turn = folder_turn(User::N(13)).await;
     let app = signed_in(User::N(13), &[]).await;
     let too_long = "x".repeat(201);
 
@@ -427,6 +442,7 @@ async fn a_name_that_cannot_be_used_is_explained_and_kept_in_the_form() {
 
 #[tokio::test]
 async fn a_rename_that_cannot_be_done_keeps_the_rename_form() {
+    let _turn = folder_turn(User::N(14)).await;
     let app = signed_in(User::N(14), &["Keep14/Inner", "Keep14"]).await;
     created(&app, "Keep14", "").await;
     created(&app, "Inner", "Keep14").await;
@@ -451,6 +467,7 @@ async fn a_rename_that_cannot_be_done_keeps_the_rename_form() {
 
 #[tokio::test]
 async fn unsubscribed_folders_leave_the_sidebar_but_stay_on_the_folders_page() {
+    let _turn = folder_turn(User::N(14)).await;
     let app = signed_in(User::N(14), &["Quiet14"]).await;
     created(&app, "Quiet14", "").await;
     assert!(sidebar(&app.get("/mail/INBOX").await).contains(&"/mail/Quiet14".to_owned()));
@@ -500,6 +517,7 @@ async fn unsubscribed_folders_leave_the_sidebar_but_stay_on_the_folders_page() {
 
 #[tokio::test]
 async fn without_list_extended_subscriptions_come_from_lsub() {
+    let _turn = folder_turn(User::N(13)).await;
     let mut imap = connect(User::N(13)).await;
     remove_leftovers(&mut imap, &["Plain13"]).await;
     let mut config = test_config();
@@ -531,6 +549,7 @@ async fn without_list_extended_subscriptions_come_from_lsub() {
 
 #[tokio::test]
 async fn folder_changes_need_the_forms_token() {
+    let _turn = folder_turn(User::N(13)).await;
     let app = signed_in(User::N(13), &[]).await;
 
     let page = app
@@ -540,4 +559,73 @@ async fn folder_changes_need_the_forms_token() {
     assert_eq!(page.status, StatusCode::FORBIDDEN);
     let mut imap = connect(User::N(13)).await;
     assert!(!mailboxes(&mut imap).await.contains(&"Forged13".to_owned()));
+}
+
+/// A server without LIST-STATUS (like the basic one, or Gmail) on which `Gone` is listed but
+/// deleted by the time its STATUS is asked, as another mail program can do at any moment.
+/// Its port.
+async fn server_losing_a_folder_between_list_and_status() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"* OK scripted IMAP ready\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let mut words = line.splitn(3, ' ');
+                    let (tag, verb) = (words.next().unwrap_or("*"), words.next().unwrap_or(""));
+                    let args = words.next().unwrap_or("");
+                    let reply = match verb.to_ascii_uppercase().as_str() {
+                        "CAPABILITY" => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
+                        "LIST" => format!(
+                            "* LIST () \"/\" INBOX\r\n* LIST () \"/\" Gone\r\n\
+                             * LIST () \"/\" Kept\r\n{tag} OK done\r\n"
+                        ),
+                        "STATUS" if args.starts_with("\"Gone\"") => {
+                            format!("{tag} NO [NONEXISTENT] Mailbox doesn't exist: Gone\r\n")
+                        }
+                        "STATUS" => {
+                            let name = args.split(' ').next().unwrap_or("").trim_matches('"');
+                            format!("* STATUS {name} (MESSAGES 7 UNSEEN 2)\r\n{tag} OK done\r\n")
+                        }
+                        "LSUB" => format!("* LSUB () \"/\" Kept\r\n{tag} OK done\r\n"),
+                        "LOGOUT" => format!("* BYE\r\n{tag} OK done\r\n"),
+                        _ => format!("{tag} OK done\r\n"),
+                    };
+                    if write.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_folder_deleted_between_list_and_status_leaves_the_others_counted() {
+    let port = server_losing_a_folder_between_list_and_status().await;
+    let mut config = Config::defaults();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.imap = Some(Upstream::new("127.0.0.1", port, Security::Insecure));
+    let app = spawn_app_with(config).await;
+    app.sign_in(User::N(13)).await;
+
+    let page = app.get("/folders").await;
+
+    assert_eq!(page.status, StatusCode::OK, "{}", page.body);
+    assert_eq!(page.texts("tr[data-folder='Kept'] .total"), vec!["7"]);
+    assert_eq!(page.texts("tr[data-folder='Kept'] .unseen"), vec!["2"]);
+    assert_eq!(
+        page.texts("tr[data-folder='Kept'] .state"),
+        vec!["Shown"],
+        "subscriptions still come from LSUB"
+    );
+    assert_eq!(
+        page.texts("tr[data-folder='Gone'] .total"),
+        vec![""],
+        "no count for the folder that went"
+    );
 }

@@ -4,7 +4,7 @@
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-use std::sync::OnceLock;
+use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
 use posta::app::Application;
@@ -66,6 +66,27 @@ impl User {
             User::Carol => "carol-pass".into(),
         }
     }
+}
+
+/// Exclusive use of `user`'s folder tree until the guard is dropped.
+///
+/// Dovecot does not keep a folder change whole against another session of the same user
+/// reading the tree: while that session has a folder open for its STATUS (every page lists
+/// the whole tree with counts), a DELETE can answer OK and leave the folder behind. So the
+/// tests that change a user's folders, and every other test of that user, take the user's
+/// turn first: each then asserts on a tree no other test is reading or changing, while tests
+/// of other users run alongside.
+pub async fn folder_turn(user: User) -> tokio::sync::OwnedMutexGuard<()> {
+    type Turns = Mutex<HashMap<String, Arc<tokio::sync::Mutex<()>>>>;
+    static TURNS: OnceLock<Turns> = OnceLock::new();
+    let turn = TURNS
+        .get_or_init(Turns::default)
+        .lock()
+        .expect("turns poisoned")
+        .entry(user.email())
+        .or_default()
+        .clone();
+    turn.lock_owned().await
 }
 
 /// The running mail stack, as `scripts/mailstack start` describes it in `stack.env`.
@@ -291,6 +312,14 @@ impl Page {
             .next()
             .expect("page has a CSRF token")
     }
+}
+
+/// The value of `page`'s header `name`; empty when it has none.
+pub fn header<'p>(page: &'p Page, name: &str) -> &'p str {
+    page.headers
+        .get(name)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
 }
 
 async fn read(response: reqwest::Response) -> Page {

@@ -3,6 +3,7 @@
 use reqwest::StatusCode;
 
 use crate::helpers::{Page, TestApp, User, spawn_app};
+use crate::imap_client;
 
 /// Opens the message whose subject is `subject` from the first page of the INBOX.
 async fn open(app: &TestApp, subject: &str) -> Page {
@@ -139,6 +140,14 @@ async fn a_multipart_alternative_message_shows_the_html_and_offers_the_plain_tex
 
 #[tokio::test]
 async fn opening_a_message_marks_it_read() {
+    // An unread message of its own on the first page: every run reads one, so the seed's
+    // unread ones there run out.
+    let mut server = imap_client::connect(User::N(9)).await;
+    let newest = *imap_client::search(&mut server, "INBOX", "ALL")
+        .await
+        .last()
+        .expect("a seeded INBOX");
+    imap_client::store(&mut server, "INBOX", &newest.to_string(), "-FLAGS (\\Seen)").await;
     let app = spawn_app().await;
     app.sign_in(User::N(9)).await;
     let inbox = app.get("/mail/INBOX").await;

@@ -3,14 +3,7 @@
 
 use reqwest::{Method, StatusCode};
 
-use crate::helpers::{Page, TestApp, User, spawn_app, spawn_app_with, test_config};
-
-fn header<'p>(page: &'p Page, name: &str) -> &'p str {
-    page.headers
-        .get(name)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-}
+use crate::helpers::{Page, User, header, spawn_app, spawn_app_with, test_config};
 
 #[tokio::test]
 async fn a_form_posted_from_another_site_is_refused_even_with_the_token() {
@@ -162,38 +155,6 @@ async fn every_response_carries_the_security_headers() {
             "{path}: plain HTTP"
         );
     }
-}
-
-/// Posta behind a TLS proxy: what the proxy says counts only when the operator says so.
-async fn through_proxy(app: &TestApp, path: &str) -> Page {
-    app.send(
-        app.client
-            .get(format!("{}{path}", app.address))
-            .header("x-forwarded-proto", "https"),
-    )
-    .await
-}
-
-#[tokio::test]
-async fn behind_a_trusted_https_proxy_cookies_are_secure_and_hsts_is_sent() {
-    let mut config = test_config();
-    config.trust_proxy = true;
-    let trusted = spawn_app_with(config).await;
-    let login = through_proxy(&trusted, "/login").await;
-    assert_eq!(
-        header(&login, "strict-transport-security"),
-        "max-age=63072000"
-    );
-    let cookie = header(&login, "set-cookie");
-    assert!(
-        cookie.starts_with("posta_login_csrf=") && cookie.ends_with("; Secure"),
-        "{cookie}"
-    );
-
-    let untrusted = spawn_app().await;
-    let login = through_proxy(&untrusted, "/login").await;
-    assert!(login.headers.get("strict-transport-security").is_none());
-    assert!(!header(&login, "set-cookie").contains("Secure"));
 }
 
 #[tokio::test]
