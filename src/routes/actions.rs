@@ -10,7 +10,7 @@ use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 
-use super::chrome::{chrome, fail_in, folder_list, label};
+use super::chrome::{chrome, folder_list, in_mailbox, label};
 use super::confirm::{Question, confirm_page};
 use super::form::Fields;
 use crate::app::AppState;
@@ -150,7 +150,7 @@ async fn act(
                 Action::Flag => FlagChange::Flagged(true),
                 _ => FlagChange::Flagged(false),
             };
-            done(&user, &name, run(Op::Flag(change)).await)?;
+            done(&name, run(Op::Flag(change)).await)?;
             (t.notice_flags)(count)
         }
         Action::Delete if here == Some(Role::Trash) || folders.by_role(Role::Trash).is_none() => {
@@ -167,7 +167,7 @@ async fn act(
                 )
                 .await;
             }
-            done(&user, &name, run(Op::DeleteForever).await)?;
+            done(&name, run(Op::DeleteForever).await)?;
             (t.notice_deleted_forever)(count)
         }
         Action::Empty => {
@@ -189,7 +189,7 @@ async fn act(
                 )
                 .await;
             }
-            done(&user, &name, run(Op::Empty).await)?;
+            done(&name, run(Op::Empty).await)?;
             (t.notice_emptied)(&label_of(&folders, &name, t))
         }
         Action::Delete | Action::Move | Action::Spam | Action::NotSpam | Action::Archive => {
@@ -206,7 +206,7 @@ async fn act(
             if target.wire == wire {
                 (t.notice_already_there)(&target.label)
             } else {
-                done(&user, &name, run(Op::Move(target.wire)).await)?;
+                done(&name, run(Op::Move(target.wire)).await)?;
                 (t.notice_moved)(count, &target.label)
             }
         }
@@ -227,14 +227,13 @@ enum Op {
 
 /// Turns an action's outcome into the page's error, if any.
 fn done(
-    user: &CurrentUser,
     name: &MailboxName,
     outcome: Result<Result<(), ActionError>, MailError>,
 ) -> Result<(), AppError> {
-    match outcome.map_err(|e| fail_in(user, name, e))? {
+    match outcome.map_err(in_mailbox(name))? {
         Ok(()) => Ok(()),
         Err(ActionError::Renumbered) => Err(AppError::FolderChanged),
-        Err(ActionError::Imap(e)) => Err(fail_in(user, name, MailError::Imap(e))),
+        Err(ActionError::Imap(e)) => Err(in_mailbox(name)(MailError::Imap(e))),
     }
 }
 
@@ -309,7 +308,7 @@ pub(super) async fn role_folder(
                 Box::pin(async move { actions::create_folder(imap, &wire).await })
             })
             .await
-            .map_err(|e| fail_in(user, &mailbox, e))?;
+            .map_err(in_mailbox(&mailbox))?;
         user.mail.invalidate_folders();
     }
     Ok(Destination {

@@ -1,5 +1,6 @@
 //! What every signed-in page shares: the header with the account and sign-out form, the
-//! folder sidebar, and turning mail-session failures into the right response.
+//! folder sidebar, and the one mail failure that means more than "the server failed" (a
+//! folder that is not there).
 
 use std::sync::Arc;
 
@@ -8,7 +9,7 @@ use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
 use crate::imap::folders::{self, Folder, FolderList, Role};
 use crate::imap::mailbox_name::mailbox_url;
-use crate::imap::{LoginError, MailError, MailboxName};
+use crate::imap::{MailError, MailboxName};
 use crate::session::CurrentUser;
 
 /// One folder in the sidebar.
@@ -101,11 +102,7 @@ pub async fn folder_list(user: &CurrentUser) -> Result<Arc<FolderList>, AppError
     if let Some(list) = user.mail.cached_folders() {
         return Ok(list);
     }
-    let list = user
-        .mail
-        .run(|imap| Box::pin(folders::list(imap)))
-        .await
-        .map_err(|e| fail(user, e))?;
+    let list = user.mail.run(|imap| Box::pin(folders::list(imap))).await?;
     let list = Arc::new(list);
     user.mail.cache_folders(list.clone());
     Ok(list)
@@ -128,30 +125,14 @@ pub fn label(folder: &Folder, t: &'static Strings) -> String {
     }
 }
 
-/// Like [`fail`], for an operation on one mailbox: a NO from the server (SELECT of a
-/// folder that is not there) means that folder does not exist.
-pub fn fail_in(user: &CurrentUser, mailbox: &MailboxName, error: MailError) -> AppError {
-    match error {
+/// For an operation on one mailbox: a NO from the server (SELECT of a folder that is not
+/// there) means that folder does not exist; any other failure is what [`AppError::from`]
+/// makes of it.
+pub fn in_mailbox(mailbox: &MailboxName) -> impl FnOnce(MailError) -> AppError + '_ {
+    move |error| match error {
         MailError::Imap(async_imap::error::Error::No(_)) => {
             AppError::MailboxNotFound(mailbox.as_str().to_owned())
         }
-        other => fail(user, other),
-    }
-}
-
-/// Maps a mail failure to a response. When the server stops accepting the password, the
-/// mail session is ended so the person is asked to sign in again.
-pub fn fail(user: &CurrentUser, error: MailError) -> AppError {
-    match error {
-        MailError::Login(LoginError::WrongPassword(_) | LoginError::LoginDisabled(_)) => {
-            if let Some(mail) = user.sessions.remove(&user.who.key) {
-                tokio::spawn(async move { mail.close().await });
-            }
-            AppError::SessionEnded
-        }
-        MailError::Login(e) => {
-            AppError::Upstream(anyhow::Error::new(e).context("re-opening the IMAP connection"))
-        }
-        MailError::Imap(e) => AppError::Upstream(anyhow::Error::new(e)),
+        other => other.into(),
     }
 }

@@ -21,7 +21,7 @@ use axum::routing::get;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::Deserialize;
 
-use super::chrome::{Chrome, chrome, fail, folder_list, label};
+use super::chrome::{Chrome, chrome, folder_list, label};
 use super::confirm::{Question, confirm_page};
 use super::form::Fields;
 use super::render;
@@ -248,7 +248,7 @@ async fn create(
             Box::pin(async move { create_folder(imap, &wire).await })
         })
         .await;
-    Ok(match refused(user, f, done)? {
+    Ok(match refused(f, done)? {
         None => Ok((f.notice_created)(name.as_str())),
         Some(said) => Err(Refusal::Create(said)),
     })
@@ -289,7 +289,7 @@ async fn rename(
             Box::pin(async move { folder_changes::rename(imap, &from, &to, &moves).await })
         })
         .await;
-    Ok(match refused(user, f, done)? {
+    Ok(match refused(f, done)? {
         None => Ok((f.notice_renamed)(&folder.name, to.as_str())),
         Some(said) => Err(Refusal::Rename(said)),
     })
@@ -312,7 +312,7 @@ async fn delete(
             Box::pin(async move { folder_changes::delete(imap, &doomed).await })
         })
         .await;
-    Ok(match refused(user, f, done)? {
+    Ok(match refused(f, done)? {
         None => Ok((f.notice_deleted)(&folder.name)),
         Some(said) => Err(Refusal::Page(said)),
     })
@@ -337,7 +337,7 @@ async fn subscribe(
     } else {
         f.notice_unsubscribed
     };
-    Ok(match refused(user, f, done)? {
+    Ok(match refused(f, done)? {
         None => Ok(notice(&folder.name)),
         Some(said) => Err(Refusal::Page(said)),
     })
@@ -439,7 +439,6 @@ fn explain(f: &'static FolderStrings, problem: &NameProblem) -> String {
 /// `None` when the server did it; what it said when it refused (NO or BAD: a name it does
 /// not allow, no permission, a quota); anything else is the page's error.
 fn refused(
-    user: &CurrentUser,
     f: &'static FolderStrings,
     done: Result<(), MailError>,
 ) -> Result<Option<String>, AppError> {
@@ -448,7 +447,7 @@ fn refused(
         Err(MailError::Imap(ImapError::No(said) | ImapError::Bad(said))) => {
             Ok(Some((f.err_server)(server_words(&said))))
         }
-        Err(e) => Err(fail(user, e)),
+        Err(e) => Err(e.into()),
     }
 }
 

@@ -9,7 +9,7 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 
-use super::chrome::{Chrome, chrome, fail, fail_in, folder_list, label, move_targets};
+use super::chrome::{Chrome, chrome, folder_list, in_mailbox, label, move_targets};
 use super::list_controls::{self, Controls, Made, link};
 use super::list_query::ListQuery;
 use super::render;
@@ -230,7 +230,7 @@ async fn load(
                 })
             })
             .await
-            .map_err(|e| fail(user, e));
+            .map_err(AppError::from);
     }
     let wire = name.wire();
     user.mail
@@ -239,7 +239,7 @@ async fn load(
             Box::pin(async move { view::folder_page(imap, &wire, &view, number).await })
         })
         .await
-        .map_err(|e| fail_in(user, name, e))
+        .map_err(in_mailbox(name))
 }
 
 /// Conversations indent at most this deep.

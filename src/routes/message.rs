@@ -11,7 +11,7 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::chrome::{Chrome, chrome, fail_in, folder_list, label, move_targets};
+use super::chrome::{Chrome, chrome, folder_list, in_mailbox, label, move_targets};
 use super::parts::{self, DocumentRequest};
 use super::render;
 use crate::app::AppState;
@@ -58,7 +58,7 @@ pub async fn open_message(
             Box::pin(async move { reading::open(imap, &mail.structures, &wire, uid, prefer).await })
         })
         .await
-        .map_err(|e| fail_in(user, name, e))?
+        .map_err(in_mailbox(name))?
         .ok_or(AppError::MessageNotFound)?;
     if opened.was_unseen {
         user.mail.invalidate_folders();

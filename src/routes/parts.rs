@@ -17,7 +17,7 @@ use bytes::Bytes;
 use futures::Stream;
 use serde::Deserialize;
 
-use super::chrome::fail_in;
+use super::chrome::in_mailbox;
 use super::message::message_address;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -152,7 +152,7 @@ async fn show_body(
     let remote = query.remote.as_deref() == Some("1");
     let (key, structure) = structure(&user.mail, &name, uid)
         .await
-        .map_err(|e| fail_in(&user, &name, e))?
+        .map_err(in_mailbox(&name))?
         .ok_or(AppError::MessageNotFound)?;
     let path = match query.part.as_deref() {
         Some(p) => PartPath::parse(p).ok_or(AppError::NotFound)?,
@@ -187,7 +187,7 @@ async fn show_body(
                     Box::pin(async move { reading::text_part(imap, &key, &path).await })
                 })
                 .await
-                .map_err(|e| fail_in(&user, &name, e))?
+                .map_err(in_mailbox(&name))?
                 .ok_or(AppError::MessageNotFound)?;
             html_document(&request, &raw.bytes)
         }
@@ -313,7 +313,7 @@ async fn show_raw(
     let (name, uid) = message_address(&mailbox, &uid)?;
     let (key, _) = structure(&user.mail, &name, uid)
         .await
-        .map_err(|e| fail_in(&user, &name, e))?
+        .map_err(in_mailbox(&name))?
         .ok_or(AppError::MessageNotFound)?;
     let body = Body::from_stream(stream_section(
         user.mail.clone(),

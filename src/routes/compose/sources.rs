@@ -18,7 +18,7 @@ use crate::message::compose::reply::{self, ForwardLabels};
 use crate::message::headers::{Person, decode_words, people};
 use crate::message::structure::{Block, Prefer, TextKind};
 use crate::message::{decode_text, plain_text};
-use crate::routes::chrome::{fail_in, folder_list};
+use crate::routes::chrome::{folder_list, in_mailbox};
 use crate::routes::message::{message_address, open_message};
 use crate::session::{CurrentUser, Identity};
 
@@ -145,7 +145,7 @@ pub async fn forward(
                 Box::pin(async move { writing::whole_message(imap, &wire, uid, limit).await })
             })
             .await
-            .map_err(|e| fail_in(user, &name, e))?;
+            .map_err(in_mailbox(&name))?;
         if let Whole::Raw(bytes) = whole {
             let subject = reply::base_subject(&original.subject).trim();
             let stem = if subject.is_empty() {
@@ -207,7 +207,7 @@ async fn attach_files(
                 Box::pin(async move { writing::part_bytes(imap, &key, &part).await })
             })
             .await
-            .map_err(|e| fail_in(user, name, e))?;
+            .map_err(in_mailbox(name))?;
         if let Some(bytes) = bytes
             && composition.attached_size() + bytes.len() as u64 <= limit
         {
@@ -239,7 +239,7 @@ pub async fn draft(user: &CurrentUser, uid: u32, limit: u64) -> Result<Compositi
             Box::pin(async move { writing::whole_message(imap, &wire, uid, room).await })
         })
         .await
-        .map_err(|e| fail_in(user, &drafts, e))?;
+        .map_err(in_mailbox(&drafts))?;
     let raw = match whole {
         Whole::Raw(raw) => raw,
         Whole::Missing | Whole::TooLarge(_) => return Err(AppError::MessageNotFound),
