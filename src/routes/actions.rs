@@ -6,12 +6,12 @@
 
 use axum::Router;
 use axum::body::Bytes;
-use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 
 use super::chrome::{chrome, folder_list, in_mailbox, label};
 use super::confirm::{Question, confirm_page};
+use super::extract::MailboxPath;
 use super::form::Fields;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -67,12 +67,11 @@ pub(super) struct Destination {
 async fn act(
     user: CurrentUser,
     lang: Lang,
-    Path(mailbox): Path<String>,
+    MailboxPath(name): MailboxPath,
     body: Bytes,
 ) -> Result<Response, AppError> {
     let fields = Fields::parse(&body);
     user.check_csrf(fields.get("csrf").unwrap_or_default())?;
-    let name = MailboxName::parse(&mailbox).ok_or(AppError::MailboxNotFound(mailbox.clone()))?;
     let t = lang.strings();
     let action = fields
         .get("action")

@@ -2,7 +2,7 @@
 //! sorted or in conversations (`?q=…&sort=…&threads=on`, see `list_query`).
 
 use axum::Router;
-use axum::extract::{OriginalUri, Path, Query};
+use axum::extract::{OriginalUri, Query};
 use axum::http::StatusCode;
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
@@ -10,6 +10,7 @@ use axum::routing::get;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 
 use super::chrome::{Chrome, chrome, folder_list, in_mailbox, label, move_targets};
+use super::extract::MailboxPath;
 use super::list_controls::{self, Controls, Made, link};
 use super::list_query::ListQuery;
 use super::render;
@@ -94,10 +95,9 @@ async fn show_mailbox(
     user: CurrentUser,
     lang: Lang,
     OriginalUri(uri): OriginalUri,
-    Path(mailbox): Path<String>,
+    MailboxPath(name): MailboxPath,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let name = MailboxName::parse(&mailbox).ok_or(AppError::MailboxNotFound(mailbox.clone()))?;
     // A page number that is not a number is shown as the first page, not an error.
     let number = query
         .page

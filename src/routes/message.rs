@@ -1,18 +1,19 @@
 //! One message: `/mail/{mailbox}/{uid}`. Headers; then each part the message shows, in
 //! order — plain text escaped and linkified, HTML in a sandboxed iframe fed by
-//! [`super::parts`], inline images, forwarded messages with their own parts — and the
+//! [`super::body_document`], inline images, forwarded messages with their own parts — and the
 //! attachments. Remote content loads only when asked (`?remote=1`, or a sender the person
 //! trusts for this session). Opening a message marks it read.
 
 use axum::Form;
 use axum::Router;
-use axum::extract::{Path, Query};
+use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::body_document::{self, DocumentRequest};
 use super::chrome::{Chrome, chrome, folder_list, in_mailbox, label, move_targets};
-use super::parts::{self, DocumentRequest};
+use super::extract::MessagePath;
 use super::render;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -29,17 +30,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/mail/{mailbox}/{uid}", get(show_message))
         .route("/mail/{mailbox}/{uid}/remote", post(trust_sender))
-}
-
-/// Parses the mailbox and UID of a message URL.
-pub fn message_address(mailbox: &str, uid: &str) -> Result<(MailboxName, u32), AppError> {
-    let name = MailboxName::parse(mailbox).ok_or(AppError::MailboxNotFound(mailbox.to_owned()))?;
-    let uid = uid
-        .parse()
-        .ok()
-        .filter(|&u| u > 0)
-        .ok_or(AppError::MessageNotFound)?;
-    Ok((name, uid))
 }
 
 /// Fetches what showing (or answering) message `uid` of `name` needs, marking it read.
@@ -146,10 +136,9 @@ struct MessagePage {
 async fn show_message(
     user: CurrentUser,
     lang: Lang,
-    Path((mailbox, uid)): Path<(String, String)>,
+    MessagePath { mailbox: name, uid }: MessagePath,
     Query(query): Query<MessageQuery>,
 ) -> Result<Response, AppError> {
-    let (name, uid) = message_address(&mailbox, &uid)?;
     let prefer = match query.view.as_deref() {
         Some("plain") => Prefer::Plain,
         _ => Prefer::Html,
@@ -305,10 +294,10 @@ impl Builder<'_> {
                     path,
                     remote: self.remote,
                 };
-                let document = parts::html_document(&request, &raw.bytes);
+                let document = body_document::html_document(&request, &raw.bytes);
                 self.remote_blocked += document.remote_blocked;
                 self.items.push(Item::Html {
-                    src: parts::body_src(self.base, path, self.remote),
+                    src: body_document::body_src(self.base, path, self.remote),
                 });
             }
         }
@@ -352,11 +341,10 @@ struct TrustForm {
 /// again, now with its remote content.
 async fn trust_sender(
     user: CurrentUser,
-    Path((mailbox, uid)): Path<(String, String)>,
+    message: MessagePath,
     Form(form): Form<TrustForm>,
 ) -> Result<Response, AppError> {
     user.check_csrf(&form.csrf)?;
-    let (name, uid) = message_address(&mailbox, &uid)?;
     let sender = form.sender.trim();
     if sender.is_empty()
         || sender.len() > 320
@@ -366,5 +354,5 @@ async fn trust_sender(
         return Err(AppError::BadRequest("sender is not an address".into()));
     }
     user.session.allow_remote_from(sender).await?;
-    Ok(Redirect::to(&format!("{}/{uid}", name.url())).into_response())
+    Ok(Redirect::to(&message.url()).into_response())
 }

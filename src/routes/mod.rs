@@ -5,9 +5,11 @@
 pub mod actions;
 pub mod assets;
 pub mod auth;
+pub mod body_document;
 pub mod chrome;
 pub mod compose;
 pub mod confirm;
+pub mod extract;
 pub mod folders;
 pub mod form;
 pub mod guard;

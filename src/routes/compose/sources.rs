@@ -19,7 +19,8 @@ use crate::message::headers::{Person, decode_words, people};
 use crate::message::structure::{Block, Prefer, TextKind};
 use crate::message::{decode_text, plain_text};
 use crate::routes::chrome::{folder_list, in_mailbox};
-use crate::routes::message::{message_address, open_message};
+use crate::routes::extract::MessagePath;
+use crate::routes::message::open_message;
 use crate::session::{CurrentUser, Identity};
 
 /// Headers a draft carries so Posta can resume it as it was.
@@ -46,7 +47,8 @@ fn parse_spec(spec: &str) -> Result<(MailboxName, u32), AppError> {
     let (mailbox, uid) = spec
         .rsplit_once('/')
         .ok_or_else(|| AppError::BadRequest("expected {mailbox}/{uid}".into()))?;
-    message_address(mailbox, uid)
+    let MessagePath { mailbox, uid } = MessagePath::parse(mailbox, uid)?;
+    Ok((mailbox, uid))
 }
 
 /// Opens the original (marking it read, as reading it would) with its plain text preferred.
