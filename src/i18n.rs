@@ -9,7 +9,7 @@ use std::convert::Infallible;
 pub mod compose;
 pub use compose::ComposeStrings;
 mod folders;
-pub use folders::FolderStrings;
+pub use folders::{FolderStrings, RoleFolderNames};
 
 /// Name of the cookie that remembers an explicit language choice.
 pub const LANG_COOKIE: &str = "posta_lang";

@@ -9,7 +9,7 @@ use axum::body::Bytes;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
 
-use super::chrome::{chrome, folder_list, in_mailbox, label};
+use super::chrome::{Destination, chrome, folder_list, in_mailbox, label, role_folder};
 use super::confirm::{Question, confirm_page};
 use super::extract::MailboxPath;
 use super::form::Fields;
@@ -56,12 +56,6 @@ impl Action {
             _ => return None,
         })
     }
-}
-
-/// A folder an action sends messages to (or a message is saved in).
-pub(super) struct Destination {
-    pub(super) wire: String,
-    pub(super) label: String,
 }
 
 async fn act(
@@ -259,68 +253,6 @@ fn chosen_folder(
     Ok(Destination {
         wire: target.wire(),
         label: label(folder, t),
-    })
-}
-
-/// The folder for a role, created when the account has none: named as the account names
-/// its other role folders (Russian names beside «Отправленные», English otherwise).
-pub(super) async fn role_folder(
-    user: &CurrentUser,
-    folders: &FolderList,
-    role: Role,
-    t: &'static Strings,
-) -> Result<Destination, AppError> {
-    if let Some(folder) = folders.by_role(role) {
-        return Ok(Destination {
-            wire: MailboxName::parse(&folder.name)
-                .map(|n| n.wire())
-                .unwrap_or_else(|| folder.name.clone()),
-            label: label(folder, t),
-        });
-    }
-    let cyrillic = |c: char| ('\u{0400}'..='\u{04FF}').contains(&c);
-    let russian = folders
-        .folders
-        .iter()
-        .any(|f| f.role.is_some() && f.leaf.chars().any(cyrillic));
-    let name = match (role, russian) {
-        (Role::Archive, true) => "Архив",
-        (Role::Archive, false) => "Archive",
-        (Role::Junk, true) => "Спам",
-        (Role::Junk, false) => "Junk",
-        (Role::Trash, true) => "Корзина",
-        (Role::Trash, false) => "Trash",
-        (Role::Sent, true) => "Отправленные",
-        (Role::Sent, false) => "Sent",
-        (Role::Drafts, true) => "Черновики",
-        (Role::Drafts, false) => "Drafts",
-        (Role::Inbox, _) => "INBOX",
-    };
-    // A folder of that name may exist without being recognised (another language's role
-    // folders, say): use it rather than fail to create it.
-    let mailbox = MailboxName::parse(name).expect("a fixed valid name");
-    if folders.find(name).is_none() {
-        let wire = mailbox.wire();
-        user.mail
-            .run(|imap| {
-                let wire = wire.clone();
-                Box::pin(async move { actions::create_folder(imap, &wire).await })
-            })
-            .await
-            .map_err(in_mailbox(&mailbox))?;
-        user.mail.invalidate_folders();
-    }
-    Ok(Destination {
-        wire: mailbox.wire(),
-        label: match role {
-            Role::Archive => t.archive,
-            Role::Junk => t.junk,
-            Role::Trash => t.trash,
-            Role::Sent => t.sent,
-            Role::Drafts => t.drafts,
-            Role::Inbox => t.inbox,
-        }
-        .to_owned(),
     })
 }
 

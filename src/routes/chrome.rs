@@ -7,7 +7,7 @@ use std::sync::Arc;
 use super::assets;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
-use crate::imap::folders::{self, Folder, FolderList, Role};
+use crate::imap::folders::{self, Folder, FolderList, NewFolderName, Role, RoleFolder};
 use crate::imap::mailbox_name::mailbox_url;
 use crate::imap::{MailError, MailboxName};
 use crate::session::CurrentUser;
@@ -112,16 +112,73 @@ pub async fn folder_list(user: &CurrentUser) -> Result<Arc<FolderList>, AppError
 /// them («Входящие», «Отправленные»), everything else its own name.
 pub fn label(folder: &Folder, t: &'static Strings) -> String {
     match folder.role {
-        Some(role) if folder.depth == 0 => match role {
-            Role::Inbox => t.inbox,
-            Role::Drafts => t.drafts,
-            Role::Sent => t.sent,
-            Role::Archive => t.archive,
-            Role::Junk => t.junk,
-            Role::Trash => t.trash,
-        }
-        .to_owned(),
+        Some(role) if folder.depth == 0 => role_word(role, t).to_owned(),
         _ => folder.leaf.clone(),
+    }
+}
+
+/// The interface's word for a role's folder.
+fn role_word(role: Role, t: &'static Strings) -> &'static str {
+    match role {
+        Role::Inbox => t.inbox,
+        Role::Drafts => t.drafts,
+        Role::Sent => t.sent,
+        Role::Archive => t.archive,
+        Role::Junk => t.junk,
+        Role::Trash => t.trash,
+    }
+}
+
+/// A folder an action sends messages to (or a message is saved in).
+pub struct Destination {
+    pub wire: String,
+    pub label: String,
+}
+
+/// The folder for a role, created when the account has none (see [`folders::role_folder`]).
+pub async fn role_folder(
+    user: &CurrentUser,
+    folders: &Arc<FolderList>,
+    role: Role,
+    t: &'static Strings,
+) -> Result<Destination, AppError> {
+    let names = new_folder_name(role);
+    let found = user
+        .mail
+        .run(|imap| {
+            let folders = folders.clone();
+            Box::pin(async move { folders::role_folder(imap, &folders, role, names).await })
+        })
+        .await?;
+    let label = match &found {
+        RoleFolder::Found(folder) => label(folder, t),
+        RoleFolder::Made(_) => {
+            user.mail.invalidate_folders();
+            role_word(role, t).to_owned()
+        }
+    };
+    Ok(Destination {
+        wire: found.wire(),
+        label,
+    })
+}
+
+/// What a new folder for `role` is called, in English and in Russian.
+fn new_folder_name(role: Role) -> NewFolderName {
+    let name = |lang: Lang| {
+        let names = &lang.strings().folder_admin.role_names;
+        match role {
+            Role::Inbox => "INBOX",
+            Role::Drafts => names.drafts,
+            Role::Sent => names.sent,
+            Role::Archive => names.archive,
+            Role::Junk => names.junk,
+            Role::Trash => names.trash,
+        }
+    };
+    NewFolderName {
+        english: name(Lang::En),
+        russian: name(Lang::Ru),
     }
 }
 

@@ -22,8 +22,7 @@ use crate::imap::folders::Role;
 use crate::imap::{MailboxName, writing};
 use crate::message::compose::addresses::{parse_address, parse_list};
 use crate::message::compose::build::{Built, Outgoing, build, new_message_id};
-use crate::routes::actions::role_folder;
-use crate::routes::chrome::folder_list;
+use crate::routes::chrome::{folder_list, role_folder};
 use crate::session::CurrentUser;
 use crate::smtp::{SendError, Submission};
 
