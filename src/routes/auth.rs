@@ -11,6 +11,7 @@ use axum::routing::{get, post};
 use axum::{Form, Router};
 use serde::Deserialize;
 
+use super::form::codes;
 use super::guard::ClientIp;
 use super::{assets, render};
 use crate::account::{Account, EmailAddress, Password};
@@ -53,7 +54,7 @@ struct LoginPage<'a> {
     open_advanced: bool,
     imap_host: &'a str,
     imap_port: &'a str,
-    imap_security: &'a str,
+    imap_security: SecurityChoice,
 }
 
 #[derive(Deserialize, Default)]
@@ -106,7 +107,7 @@ async fn show_login(
         open_advanced: false,
         imap_host: "",
         imap_port: "",
-        imap_security: "tls",
+        imap_security: SecurityChoice::Tls,
     };
     ([(SET_COOKIE, login_csrf_cookie(&csrf))], render(&page)).into_response()
 }
@@ -129,7 +130,7 @@ struct LoginForm {
     #[serde(default)]
     imap_port: String,
     #[serde(default)]
-    imap_security: String,
+    imap_security: SecurityChoice,
     #[serde(default)]
     next: String,
 }
@@ -139,6 +140,18 @@ struct LoginForm {
 impl Drop for LoginForm {
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.password);
+    }
+}
+
+codes! {
+    /// How to reach a server typed under "Server settings": TLS from the start, or
+    /// STARTTLS (anything else is taken as TLS).
+    #[derive(Default)]
+    pub enum SecurityChoice {
+        StartTls = "starttls",
+        #[default]
+        #[serde(other)]
+        Tls = "tls",
     }
 }
 
@@ -218,11 +231,7 @@ async fn sign_in(
                 open_advanced: !form.imap_host.trim().is_empty(),
                 imap_host: form.imap_host.trim(),
                 imap_port: form.imap_port.trim(),
-                imap_security: if form.imap_security == "starttls" {
-                    "starttls"
-                } else {
-                    "tls"
-                },
+                imap_security: form.imap_security,
             };
             let mut response = (refusal.status, render(&page)).into_response();
             if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
@@ -323,10 +332,9 @@ async fn choose_server<'s>(
     if host.is_empty() {
         return discover(state, t, email).await;
     }
-    let security = if form.imap_security == "starttls" {
-        Security::StartTls
-    } else {
-        Security::Tls
+    let security = match form.imap_security {
+        SecurityChoice::StartTls => Security::StartTls,
+        SecurityChoice::Tls => Security::Tls,
     };
     let port = match form.imap_port.trim() {
         "" if security == Security::Tls => 993,

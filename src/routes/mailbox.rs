@@ -9,10 +9,11 @@ use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 
+use super::actions::Action;
 use super::chrome::{Chrome, chrome, folder_list, in_mailbox, label, move_targets};
 use super::extract::MailboxPath;
 use super::list_controls::{self, Controls, Made, link};
-use super::list_query::ListQuery;
+use super::list_query::{ListQuery, Select};
 use super::render;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -118,7 +119,7 @@ async fn show_mailbox(
                 order: if threads {
                     Order::default()
                 } else {
-                    list_controls::order(&prefs)
+                    list_controls::order(&prefs).order()
                 },
                 threads,
             };
@@ -138,7 +139,7 @@ async fn show_mailbox(
         .map(|f| label(f, t))
         .unwrap_or_else(|| name.as_str().to_owned());
     let role = folder.and_then(|f| f.role);
-    let all_checked = query.select.as_deref() == Some("page");
+    let all_checked = query.select == Some(Select::Page);
     // Actions come back to this page as it is, not to its select-all variant.
     let back = with_param(&uri, "select", None);
     let base = name.url();
@@ -180,7 +181,11 @@ async fn show_mailbox(
             Some(Role::Junk) => Some(t.empty_junk),
             _ => None,
         },
-        select_href: with_param(&uri, "select", (!all_checked).then_some("page")),
+        select_href: with_param(
+            &uri,
+            "select",
+            (!all_checked).then_some(Select::Page.as_str()),
+        ),
         here: back,
         all_checked,
         select_folder: (t.select_folder)(page.total),

@@ -11,9 +11,11 @@ use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
+use super::actions::Action;
 use super::body_document::{self, DocumentRequest};
 use super::chrome::{Chrome, chrome, folder_list, in_mailbox, label, move_targets};
 use super::extract::MessagePath;
+use super::form::{Ticked, codes};
 use super::render;
 use crate::app::AppState;
 use crate::error::AppError;
@@ -58,10 +60,20 @@ pub async fn open_message(
 
 #[derive(Deserialize, Default)]
 struct MessageQuery {
-    /// `plain` to prefer the plain-text alternative.
-    view: Option<String>,
-    /// `1` to load remote content for this view.
-    remote: Option<String>,
+    /// Which alternative to show, when the message has two.
+    view: Option<Alternative>,
+    /// Load remote content for this view.
+    #[serde(default)]
+    remote: Ticked,
+}
+
+codes! {
+    /// `?view=`: the plain-text alternative, or (anything else) the formatted one.
+    pub enum Alternative {
+        Plain = "plain",
+        #[serde(other)]
+        Formatted = "html",
+    }
 }
 
 /// Something shown in the body, in order. Forwarded messages open and close around their
@@ -139,8 +151,8 @@ async fn show_message(
     MessagePath { mailbox: name, uid }: MessagePath,
     Query(query): Query<MessageQuery>,
 ) -> Result<Response, AppError> {
-    let prefer = match query.view.as_deref() {
-        Some("plain") => Prefer::Plain,
+    let prefer = match query.view {
+        Some(Alternative::Plain) => Prefer::Plain,
         _ => Prefer::Html,
     };
     let opened = open_message(&user, &name, uid, prefer).await?;
@@ -151,7 +163,7 @@ async fn show_message(
         .first()
         .map(|p| p.address.to_lowercase())
         .unwrap_or_default();
-    let remote = query.remote.as_deref() == Some("1")
+    let remote = query.remote.0
         || (!sender.is_empty() && user.session.remote_senders().await.contains(&sender));
 
     let t = lang.strings();
@@ -185,12 +197,12 @@ async fn show_message(
     let in_junk = here.and_then(|f| f.role) == Some(crate::imap::folders::Role::Junk);
     let move_targets = move_targets(&folders, name.as_str(), t);
     let switch_view = opened.view.has_alternative.then(|| match prefer {
-        Prefer::Html => (format!("{base}?view=plain"), t.show_plain),
+        Prefer::Html => (format!("{base}?view={}", Alternative::Plain), t.show_plain),
         Prefer::Plain => (base.clone(), t.show_html),
     });
     let remote_href = match prefer {
         Prefer::Html => format!("{base}?remote=1"),
-        Prefer::Plain => format!("{base}?view=plain&remote=1"),
+        Prefer::Plain => format!("{base}?view={}&remote=1", Alternative::Plain),
     };
     Ok(render(&MessagePage {
         subject: if head.subject.trim().is_empty() {

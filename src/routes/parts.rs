@@ -20,6 +20,7 @@ use serde::Deserialize;
 use super::body_document::{DocumentRequest, html_document};
 use super::chrome::in_mailbox;
 use super::extract::MessagePath;
+use super::form::Ticked;
 use crate::app::AppState;
 use crate::error::AppError;
 use crate::imap::mail_session::{CachedDocument, MessageKey};
@@ -78,7 +79,9 @@ async fn structure(
 #[derive(Deserialize)]
 struct BodyQuery {
     part: Option<String>,
-    remote: Option<String>,
+    /// The document with remote content allowed.
+    #[serde(default)]
+    remote: Ticked,
 }
 
 async fn show_body(
@@ -87,7 +90,7 @@ async fn show_body(
     Query(query): Query<BodyQuery>,
 ) -> Result<Response, AppError> {
     let MessagePath { mailbox: name, uid } = &message;
-    let remote = query.remote.as_deref() == Some("1");
+    let remote = query.remote.0;
     let (key, structure) = structure(&user.mail, name, *uid)
         .await
         .map_err(in_mailbox(name))?
@@ -176,8 +179,9 @@ struct PartParam {
 
 #[derive(Deserialize)]
 struct PartQuery {
-    /// `1` to show the part in the browser (only raster images ever are).
-    inline: Option<String>,
+    /// Show the part in the browser (only raster images ever are).
+    #[serde(default)]
+    inline: Ticked,
     /// Inline token from a sanitised document's `cid:` image (see `MailSession::inline_token`).
     t: Option<String>,
 }
@@ -216,7 +220,7 @@ async fn download_part(
         .find(&path)
         .filter(|p| !p.is_multipart())
         .ok_or(AppError::NotFound)?;
-    let inline = (by_token || query.inline.as_deref() == Some("1")) && previewable(&part.mime);
+    let inline = (by_token || query.inline.0) && previewable(&part.mime);
     if by_token && !inline {
         return Err(AppError::NotFound);
     }
@@ -268,7 +272,9 @@ fn download_type(mime: &str) -> String {
 
 #[derive(Deserialize)]
 struct RawQuery {
-    download: Option<String>,
+    /// As an `.eml` file to save, not text to read.
+    #[serde(default)]
+    download: Ticked,
 }
 
 async fn show_raw(
@@ -286,7 +292,7 @@ async fn show_raw(
         None,
         Encoding::Identity,
     ));
-    Ok(if query.download.as_deref() == Some("1") {
+    Ok(if query.download.0 {
         let file = format!("message-{uid}.eml");
         stream_response(
             body,

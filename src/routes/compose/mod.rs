@@ -21,8 +21,17 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::message::compose::build::Upload;
+use crate::routes::form::{Ticked, codes};
 use crate::session::CurrentUser;
 use page::{Problem, show};
+
+codes! {
+    /// The compose form's two buttons.
+    pub enum ComposeAction {
+        Send = "send",
+        Draft = "draft",
+    }
+}
 
 pub fn router(config: &Config) -> Router<AppState> {
     // Room for the attachments, their multipart framing and the text; past that the upload is
@@ -41,8 +50,9 @@ struct ComposeQuery {
     reply: Option<String>,
     reply_all: Option<String>,
     forward: Option<String>,
-    /// `1`: forward the original as a `message/rfc822` attachment.
-    attach: Option<String>,
+    /// Forward the original as a `message/rfc822` attachment.
+    #[serde(default)]
+    attach: Ticked,
     draft: Option<u32>,
     /// An address to write to (from a `mailto:`-like link).
     to: Option<String>,
@@ -70,7 +80,7 @@ async fn show_compose(
     } else if let Some(spec) = query.reply_all.as_deref() {
         sources::reply(&user, t, &identity, spec, true).await?
     } else if let Some(spec) = query.forward.as_deref() {
-        let attached = query.attach.as_deref() == Some("1");
+        let attached = query.attach.0;
         sources::forward(&user, t, &identity, spec, attached, limit).await?
     } else {
         Composition {
@@ -96,7 +106,8 @@ struct Posted {
     csrf: String,
     compose: String,
     fields: Fields,
-    action: String,
+    /// The button pressed; `None` for none Posta knows.
+    action: Option<ComposeAction>,
     /// Attachments already held that stay (their ids).
     keep: Vec<u32>,
     uploads: Vec<Upload>,
@@ -176,7 +187,7 @@ async fn read_form(mut multipart: Multipart, limit: u64) -> Result<Posted, Poste
             "bcc" => posted.fields.bcc = value,
             "subject" => posted.fields.subject = value,
             "body" => posted.fields.body = value,
-            "action" => posted.action = value,
+            "action" => posted.action = value.parse().ok(),
             "keep" => posted.keep.extend(value.parse::<u32>().ok()),
             _ => {}
         }
@@ -230,10 +241,10 @@ async fn submit_compose(
         )
         .await;
     }
-    match posted.action.as_str() {
-        "draft" => sending::save_draft(&user, lang, limit, &id).await,
-        "send" => sending::send(&state, &user, lang, &id).await,
-        _ => Err(AppError::BadRequest("unknown compose action".into())),
+    match posted.action {
+        Some(ComposeAction::Draft) => sending::save_draft(&user, lang, limit, &id).await,
+        Some(ComposeAction::Send) => sending::send(&state, &user, lang, &id).await,
+        None => Err(AppError::BadRequest("unknown compose action".into())),
     }
 }
 

@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use super::ComposeAction;
 use crate::composing::{Answering, Fields};
 use crate::error::AppError;
 use crate::i18n::{ComposeStrings, Lang};
