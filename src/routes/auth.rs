@@ -204,42 +204,51 @@ async fn sign_in(
             )
                 .into_response()
         }
-        Err(refusal) => {
-            let csrf = cookie_value(&headers, LOGIN_CSRF_COOKIE)
-                .filter(|c| !c.is_empty())
-                .map(str::to_owned);
-            // Without the cookie there is nothing to echo: give the form a new token pair.
-            let (csrf, set_cookie) = match csrf {
-                Some(c) => (c, None),
-                None => {
-                    let c = random_token();
-                    let cookie = login_csrf_cookie(&c);
-                    (c, Some(cookie))
-                }
-            };
-            let page = LoginPage {
-                t,
-                css: assets::css_url(),
-                csrf: &csrf,
-                next: &safe_next(Some(&form.next)),
-                email: form.email.trim(),
-                error: Some(refusal.message),
-                server_said: refusal.server_said.as_deref(),
-                hint: refusal.hint,
-                notice: None,
-                advanced: state.config.imap.is_none(),
-                open_advanced: !form.imap_host.trim().is_empty(),
-                imap_host: form.imap_host.trim(),
-                imap_port: form.imap_port.trim(),
-                imap_security: form.imap_security,
-            };
-            let mut response = (refusal.status, render(&page)).into_response();
-            if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
-                response.headers_mut().append(SET_COOKIE, cookie);
-            }
-            response
-        }
+        Err(refusal) => form_again(&state, t, &headers, &form, refusal),
     }
+}
+
+/// The sign-in form again, with what was typed (but the password) and why it failed.
+fn form_again(
+    state: &AppState,
+    t: &'static Strings,
+    headers: &HeaderMap,
+    form: &LoginForm,
+    refusal: Refusal,
+) -> Response {
+    let csrf = cookie_value(headers, LOGIN_CSRF_COOKIE)
+        .filter(|c| !c.is_empty())
+        .map(str::to_owned);
+    // Without the cookie there is nothing to echo: give the form a new token pair.
+    let (csrf, set_cookie) = match csrf {
+        Some(c) => (c, None),
+        None => {
+            let c = random_token();
+            let cookie = login_csrf_cookie(&c);
+            (c, Some(cookie))
+        }
+    };
+    let page = LoginPage {
+        t,
+        css: assets::css_url(),
+        csrf: &csrf,
+        next: &safe_next(Some(&form.next)),
+        email: form.email.trim(),
+        error: Some(refusal.message),
+        server_said: refusal.server_said.as_deref(),
+        hint: refusal.hint,
+        notice: None,
+        advanced: state.config.imap.is_none(),
+        open_advanced: !form.imap_host.trim().is_empty(),
+        imap_host: form.imap_host.trim(),
+        imap_port: form.imap_port.trim(),
+        imap_security: form.imap_security,
+    };
+    let mut response = (refusal.status, render(&page)).into_response();
+    if let Some(cookie) = set_cookie.and_then(|c| HeaderValue::from_str(&c).ok()) {
+        response.headers_mut().append(SET_COOKIE, cookie);
+    }
+    response
 }
 
 async fn try_sign_in(
@@ -250,23 +259,7 @@ async fn try_sign_in(
     headers: &HeaderMap,
     form: &LoginForm,
 ) -> Result<(), Refusal> {
-    let cookie = cookie_value(headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
-    if cookie.is_empty() || !constant_time_eq(cookie.as_bytes(), form.csrf.as_bytes()) {
-        return Err(Refusal::new(StatusCode::FORBIDDEN, t.err_form_expired));
-    }
-    let email = EmailAddress::parse(&form.email)
-        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, t.login_bad_email))?;
-    if form.password.is_empty() {
-        return Err(Refusal::new(StatusCode::BAD_REQUEST, t.login_no_password));
-    }
-    // Checked before any server is asked, so Posta cannot be used to hammer one.
-    if !state.throttle.allows(email.as_str(), client) {
-        tracing::warn!(user = %email, client = ?client, "sign-in refused: too many failures");
-        return Err(Refusal::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            t.err_too_many_sign_ins,
-        ));
-    }
+    let email = check_form(state, t, client, headers, form)?;
     let chosen = choose_server(state, t, form, &email).await?;
     let connector = chosen.connector;
     let hint = chosen.hint.map(|h| h.text(t.lang));
@@ -288,10 +281,53 @@ async fn try_sign_in(
     };
     state.throttle.succeeded(account.email.as_str());
     tracing::info!(user = %account.email, server = %account.imap, "signed in");
-    let email = account.email.to_string();
-    let key = state
-        .mail
-        .insert(MailSession::new(account, connector.clone(), connection));
+    start_sessions(
+        state,
+        session,
+        t,
+        MailSession::new(account, connector.clone(), connection),
+    )
+    .await
+}
+
+/// What must hold before any server is asked: the form's token, an address, a password,
+/// and not too many failures lately (so Posta cannot be used to hammer a server).
+fn check_form(
+    state: &AppState,
+    t: &'static Strings,
+    client: Option<IpAddr>,
+    headers: &HeaderMap,
+    form: &LoginForm,
+) -> Result<EmailAddress, Refusal> {
+    let cookie = cookie_value(headers, LOGIN_CSRF_COOKIE).unwrap_or_default();
+    if cookie.is_empty() || !constant_time_eq(cookie.as_bytes(), form.csrf.as_bytes()) {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, t.err_form_expired));
+    }
+    let email = EmailAddress::parse(&form.email)
+        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, t.login_bad_email))?;
+    if form.password.is_empty() {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, t.login_no_password));
+    }
+    if !state.throttle.allows(email.as_str(), client) {
+        tracing::warn!(user = %email, client = ?client, "sign-in refused: too many failures");
+        return Err(Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            t.err_too_many_sign_ins,
+        ));
+    }
+    Ok(email)
+}
+
+/// Keeps the signed-in account session and records the sign-in in the browser session
+/// (under a fresh id); if that cannot be saved, the account session is closed again.
+async fn start_sessions(
+    state: &AppState,
+    session: &TypedSession,
+    t: &'static Strings,
+    mail: MailSession,
+) -> Result<(), Refusal> {
+    let email = mail.account().email.to_string();
+    let key = state.mail.insert(mail);
     let who = SignedIn {
         key: key.clone(),
         email,

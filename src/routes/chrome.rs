@@ -83,17 +83,25 @@ pub async fn chrome(
     })
 }
 
-/// Folders messages in `current` can be moved to: (name, label, depth), in tree order.
-pub fn move_targets(
-    folders: &FolderList,
-    current: &str,
-    t: &'static Strings,
-) -> Vec<(String, String, usize)> {
+/// One folder of the "Move to…" menu.
+pub struct MoveTarget {
+    /// Decoded full name: what the form sends.
+    pub name: String,
+    pub label: String,
+    pub depth: usize,
+}
+
+/// Folders messages in `current` can be moved to, in tree order.
+pub fn move_targets(folders: &FolderList, current: &str, t: &'static Strings) -> Vec<MoveTarget> {
     folders
         .folders
         .iter()
         .filter(|f| f.selectable && f.name != current)
-        .map(|f| (f.name.clone(), label(f, t), f.depth))
+        .map(|f| MoveTarget {
+            name: f.name.clone(),
+            label: label(f, t),
+            depth: f.depth,
+        })
         .collect()
 }
 

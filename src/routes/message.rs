@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::actions::Action;
 use super::body_document::{self, DocumentRequest};
-use super::chrome::{Chrome, chrome, folder_list, in_mailbox, label, move_targets};
+use super::chrome::{Chrome, MoveTarget, chrome, folder_list, in_mailbox, label, move_targets};
 use super::extract::MessagePath;
 use super::form::{Ticked, codes};
 use super::render;
@@ -21,8 +21,9 @@ use crate::app::AppState;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
 use crate::imap::MailboxName;
+use crate::imap::folders::{FolderList, Role};
 use crate::imap::reading::{self, Opened};
-use crate::message::headers::{self, Person};
+use crate::message::headers::{self, Headers, Person};
 use crate::message::structure::{Attachment, Block, Envelope, PartPath, Prefer, TextKind, View};
 use crate::message::text::human_size;
 use crate::message::{charset, plain_to_html};
@@ -122,7 +123,7 @@ struct MessagePage {
     attachments: Vec<AttachmentRow>,
     signed: bool,
     /// The other alternative (plain or formatted), when the message has both.
-    switch_view: Option<(String, &'static str)>,
+    switch_view: Option<Link>,
     remote_blocked: usize,
     remote_shown: bool,
     /// `?remote=1` of this page, to show remote content once.
@@ -139,8 +140,8 @@ struct MessagePage {
     validity: u32,
     flagged: bool,
     in_junk: bool,
-    /// Folders it can be moved to: (name, label, depth).
-    move_targets: Vec<(String, String, usize)>,
+    /// Folders it can be moved to.
+    move_targets: Vec<MoveTarget>,
     /// `{mailbox}/{uid}` for the reply and forward links, the mailbox percent-encoded.
     answer_ref: String,
 }
@@ -148,15 +149,15 @@ struct MessagePage {
 async fn show_message(
     user: CurrentUser,
     lang: Lang,
-    MessagePath { mailbox: name, uid }: MessagePath,
+    message: MessagePath,
     Query(query): Query<MessageQuery>,
 ) -> Result<Response, AppError> {
+    let name = &message.mailbox;
     let prefer = match query.view {
         Some(Alternative::Plain) => Prefer::Plain,
         _ => Prefer::Html,
     };
-    let opened = open_message(&user, &name, uid, prefer).await?;
-
+    let opened = open_message(&user, name, message.uid, prefer).await?;
     let head = headers::parse(&opened.header);
     let sender = head
         .from
@@ -165,53 +166,65 @@ async fn show_message(
         .unwrap_or_default();
     let remote = query.remote.0
         || (!sender.is_empty() && user.session.remote_senders().await.contains(&sender));
-
     let t = lang.strings();
-    let base = format!("{}/{uid}", name.url());
-    let mut builder = Builder {
-        user: &user,
-        name: &name,
-        opened: &opened,
-        base: &base,
-        remote,
-        t,
-        items: Vec::new(),
-        remote_blocked: 0,
-        has_text: false,
-    };
-    builder.add_blocks(&opened.view);
-    let Builder {
-        items,
-        remote_blocked,
-        has_text,
-        ..
-    } = builder;
-
+    let base = message.url();
+    let body = Builder::new(&user, name, &opened, &base, remote, t).build();
     let chrome = chrome(&user, lang, name.as_str(), &base).await?;
     let folders = folder_list(&user).await?;
-    let back_label = folders
-        .find(name.as_str())
-        .map(|f| label(f, t))
-        .unwrap_or_else(|| name.as_str().to_owned());
-    let here = folders.find(name.as_str());
-    let in_junk = here.and_then(|f| f.role) == Some(crate::imap::folders::Role::Junk);
-    let move_targets = move_targets(&folders, name.as_str(), t);
-    let switch_view = opened.view.has_alternative.then(|| match prefer {
-        Prefer::Html => (format!("{base}?view={}", Alternative::Plain), t.show_plain),
-        Prefer::Plain => (base.clone(), t.show_html),
-    });
-    let remote_href = match prefer {
-        Prefer::Html => format!("{base}?remote=1"),
-        Prefer::Plain => format!("{base}?view={}&remote=1", Alternative::Plain),
-    };
-    Ok(render(&MessagePage {
+    Ok(render(&message_page(
+        chrome,
+        Shown {
+            message: &message,
+            folders: &folders,
+            opened: &opened,
+            head,
+            sender,
+            body,
+            remote,
+            prefer,
+        },
+    )))
+}
+
+/// Everything the message page shows, besides the frame.
+struct Shown<'a> {
+    message: &'a MessagePath,
+    folders: &'a FolderList,
+    opened: &'a Opened,
+    head: Headers,
+    /// The first sender's address, lowercase; empty when there is none.
+    sender: String,
+    body: Body,
+    /// Remote content is loaded.
+    remote: bool,
+    prefer: Prefer,
+}
+
+fn message_page(chrome: Chrome, shown: Shown<'_>) -> MessagePage {
+    let Shown {
+        message,
+        folders,
+        opened,
+        head,
+        sender,
+        body,
+        remote,
+        prefer,
+    } = shown;
+    let (t, name, uid) = (chrome.t, &message.mailbox, message.uid);
+    let base = message.url();
+    let folder = folders.find(name.as_str());
+    let plain = format!("{base}?view={}", Alternative::Plain);
+    MessagePage {
         subject: if head.subject.trim().is_empty() {
             t.no_subject.to_owned()
         } else {
             head.subject
         },
         back_href: name.url(),
-        back_label,
+        back_label: folder
+            .map(|f| label(f, t))
+            .unwrap_or_else(|| name.as_str().to_owned()),
         from: head.from,
         to: head.to,
         cc: head.cc,
@@ -219,22 +232,34 @@ async fn show_message(
         all_headers: charset::decode(&opened.header, None),
         attachments: attachment_rows(&opened.view.attachments, &base, t),
         signed: opened.view.signed,
-        items,
-        switch_view,
-        remote_blocked,
+        items: body.items,
+        switch_view: opened.view.has_alternative.then(|| match prefer {
+            Prefer::Html => Link {
+                href: plain.clone(),
+                label: t.show_plain,
+            },
+            Prefer::Plain => Link {
+                href: base.clone(),
+                label: t.show_html,
+            },
+        }),
+        remote_blocked: body.remote_blocked,
         remote_shown: remote,
-        remote_href,
+        remote_href: match prefer {
+            Prefer::Html => format!("{base}?remote=1"),
+            Prefer::Plain => format!("{plain}&remote=1"),
+        },
         trust_action: format!("{base}/remote"),
         sender,
         raw_href: format!("{base}/raw"),
         eml_href: format!("{base}/raw?download=1"),
-        has_text,
+        has_text: body.has_text,
         actions_href: format!("{}/actions", name.url()),
         uid,
         validity: opened.key.1,
         flagged: opened.flagged,
-        in_junk,
-        move_targets,
+        in_junk: folder.and_then(|f| f.role) == Some(Role::Junk),
+        move_targets: move_targets(folders, name.as_str(), t),
         answer_ref: format!(
             "{}/{uid}",
             percent_encoding::utf8_percent_encode(
@@ -243,7 +268,22 @@ async fn show_message(
             )
         ),
         chrome,
-    }))
+    }
+}
+
+/// A link and its words.
+struct Link {
+    href: String,
+    label: &'static str,
+}
+
+/// The message's body as the page shows it.
+struct Body {
+    items: Vec<Item>,
+    /// Remote images, styles and fonts held back in its HTML parts.
+    remote_blocked: usize,
+    /// Whether it has any text to show.
+    has_text: bool,
 }
 
 /// Walks a view into page items, cleaning HTML parts into the session's document cache.
@@ -259,7 +299,38 @@ struct Builder<'a> {
     has_text: bool,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(
+        user: &'a CurrentUser,
+        name: &'a MailboxName,
+        opened: &'a Opened,
+        base: &'a str,
+        remote: bool,
+        t: &'static Strings,
+    ) -> Self {
+        Builder {
+            user,
+            name,
+            opened,
+            base,
+            remote,
+            t,
+            items: Vec::new(),
+            remote_blocked: 0,
+            has_text: false,
+        }
+    }
+
+    /// The body of the opened message.
+    fn build(mut self) -> Body {
+        self.add_blocks(&self.opened.view);
+        Body {
+            items: self.items,
+            remote_blocked: self.remote_blocked,
+            has_text: self.has_text,
+        }
+    }
+
     fn add_blocks(&mut self, view: &View) {
         for block in &view.blocks {
             match block {

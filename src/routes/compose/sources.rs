@@ -14,7 +14,7 @@ use crate::imap::writing::{self, Whole};
 use crate::message::compose::addresses::format_list;
 use crate::message::compose::build::Upload;
 use crate::message::compose::html_text::html_to_text;
-use crate::message::compose::reply::{self, ForwardLabels};
+use crate::message::compose::reply::{self, ForwardLabels, Original};
 use crate::message::headers::{Person, decode_words, people};
 use crate::message::structure::{Block, Prefer, TextKind};
 use crate::message::{decode_text, plain_text};
@@ -137,53 +137,73 @@ pub async fn forward(
         }),
         ..Composition::default()
     };
-    let mut body = signature_block(identity);
-    if attached {
-        let wire = name.wire();
-        let whole = user
-            .mail
-            .run(|imap| {
-                let wire = wire.clone();
-                Box::pin(async move { writing::whole_message(imap, &wire, uid, limit).await })
-            })
-            .await
-            .map_err(in_mailbox(&name))?;
-        if let Whole::Raw(bytes) = whole {
-            let subject = reply::base_subject(&original.subject).trim();
-            let stem = if subject.is_empty() {
-                "message"
-            } else {
-                subject
-            };
-            composition.attach(Upload {
-                name: format!("{stem}.eml"),
-                mime: "message/rfc822".into(),
-                bytes: bytes.into(),
-            });
-        }
+    let signature = signature_block(identity);
+    let body = if attached {
+        attach_original(user, &name, uid, &original.subject, limit, &mut composition).await?;
+        signature
     } else {
-        let c = t.compose;
-        let labels = ForwardLabels {
-            title: c.forwarded_title,
-            subject: t.subject,
-            date: t.date,
-            from: t.from,
-            to: t.to,
-            cc: t.cc,
-        };
-        body = format!(
-            "\n\n{}{}",
-            body.trim_start_matches('\n'),
-            reply::forward_block(&original, &labels)
-        );
         attach_files(user, &name, &opened, limit, &mut composition).await?;
-    }
+        forward_body(t, &signature, &original)
+    };
     composition.fields = Fields {
         subject: reply::forward_subject(&original.subject),
         body,
         ..Fields::default()
     };
     Ok(composition)
+}
+
+/// An inline forward's text: the signature, then the original below a header block.
+fn forward_body(t: &'static Strings, signature: &str, original: &Original) -> String {
+    let c = t.compose;
+    let labels = ForwardLabels {
+        title: c.forwarded_title,
+        subject: t.subject,
+        date: t.date,
+        from: t.from,
+        to: t.to,
+        cc: t.cc,
+    };
+    format!(
+        "\n\n{}{}",
+        signature.trim_start_matches('\n'),
+        reply::forward_block(original, &labels)
+    )
+}
+
+/// The original whole, as a `message/rfc822` attachment named after its subject, if it
+/// fits under `limit`.
+async fn attach_original(
+    user: &CurrentUser,
+    name: &MailboxName,
+    uid: u32,
+    subject: &str,
+    limit: u64,
+    composition: &mut Composition,
+) -> Result<(), AppError> {
+    let wire = name.wire();
+    let whole = user
+        .mail
+        .run(|imap| {
+            let wire = wire.clone();
+            Box::pin(async move { writing::whole_message(imap, &wire, uid, limit).await })
+        })
+        .await
+        .map_err(in_mailbox(name))?;
+    if let Whole::Raw(bytes) = whole {
+        let subject = reply::base_subject(subject).trim();
+        let stem = if subject.is_empty() {
+            "message"
+        } else {
+            subject
+        };
+        composition.attach(Upload {
+            name: format!("{stem}.eml"),
+            mime: "message/rfc822".into(),
+            bytes: bytes.into(),
+        });
+    }
+    Ok(())
 }
 
 /// The original's own files, fetched decoded, while they fit under `limit` together.
