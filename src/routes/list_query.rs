@@ -103,6 +103,14 @@ codes! {
 }
 
 codes! {
+    /// `?in=`: where a search looks; anything but every folder is this one.
+    pub enum Scope {
+        Folder = "folder",
+        All = "all",
+    }
+}
+
+codes! {
     /// `?select=`: what starts selected.
     pub enum Select {
         /// Every message on the page.
@@ -116,7 +124,7 @@ codes! {
 pub struct SearchForm {
     /// Anywhere in the message.
     pub q: String,
-    /// `all`: every folder; anything else: this one.
+    /// Where to search, as typed: see [`Scope`].
     #[serde(rename = "in")]
     pub scope: String,
     pub from: String,
@@ -170,7 +178,7 @@ impl SearchForm {
     }
 
     pub fn everywhere(&self) -> bool {
-        self.scope == "all"
+        self.scope.parse() == Ok(Scope::All)
     }
 
     /// Whether any field asks for something: the list is a search.

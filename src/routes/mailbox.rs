@@ -13,7 +13,7 @@ use super::actions::Action;
 use super::chrome::{Chrome, MoveTarget, chrome, folder_list, in_mailbox, label, move_targets};
 use super::extract::MailboxPath;
 use super::list_controls::{self, Controls, Made, link};
-use super::list_query::{FormError, ListQuery, SearchForm, Select};
+use super::list_query::{FormError, ListQuery, Scope, SearchForm, Select};
 use super::render;
 use crate::app::AppState;
 use crate::error::AppError;
