@@ -5,6 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::i18n::Strings;
+use crate::imap::{LoginError, MailError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -34,13 +35,37 @@ pub enum AppError {
     #[error("mail server failed")]
     Upstream(#[source] anyhow::Error),
     /// The mail server no longer accepts this session's password (changed elsewhere): the
-    /// person must sign in again.
+    /// person must sign in again. Its response carries [`SessionEnded`], for the layer in
+    /// `routes` that ends the person's sessions and sends them to sign in.
     #[error("session ended by the mail server")]
     SessionEnded,
     /// A bug or an impossible state in Posta itself.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
 }
+
+/// A mail failure as a page: a server that no longer takes the password ends the session;
+/// anything else is the mail server failing. Where a failure means something more precise
+/// (a NO to SELECT: no such folder), the handler says so before this applies.
+impl From<MailError> for AppError {
+    fn from(error: MailError) -> Self {
+        match error {
+            MailError::Login(LoginError::WrongPassword(_) | LoginError::LoginDisabled(_)) => {
+                AppError::SessionEnded
+            }
+            MailError::Login(e) => {
+                AppError::Upstream(anyhow::Error::new(e).context("re-opening the IMAP connection"))
+            }
+            MailError::Imap(e) => AppError::Upstream(anyhow::Error::new(e)),
+        }
+    }
+}
+
+/// The mark on [`AppError::SessionEnded`]'s response. Mapping an error has no side effects:
+/// the layer that sees this mark (`routes::session_end`) ends the account session and the
+/// browser session, then sends the person to sign in again.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct SessionEnded;
 
 /// What the error page middleware needs to render a response: put in the response's
 /// extensions by [`AppError::into_response`], because only the middleware knows the language.
@@ -126,7 +151,9 @@ impl AppError {
 impl IntoResponse for AppError {
     fn into_response(self) -> Response {
         if let AppError::SessionEnded = self {
-            return axum::response::Redirect::to("/login?expired=1").into_response();
+            let mut response = self.status().into_response();
+            response.extensions_mut().insert(SessionEnded);
+            return response;
         }
         match &self {
             AppError::Upstream(cause) => {

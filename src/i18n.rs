@@ -10,7 +10,7 @@ use std::convert::Infallible;
 pub mod writing;
 pub use writing::ComposeStrings;
 mod folders;
-pub use folders::FolderStrings;
+pub use folders::{FolderStrings, RoleFolderNames};
 
 /// Name of the cookie that remembers an explicit language choice.
 pub const LANG_COOKIE: &str = "posta_lang";
@@ -69,6 +69,20 @@ impl<S: Send + Sync> FromRequestParts<S> for Lang {
     async fn from_request_parts(parts: &mut Parts, _: &S) -> Result<Self, Self::Rejection> {
         Ok(Lang::from_headers(&parts.headers))
     }
+}
+
+/// The names of the orders a message list can be in.
+pub struct SortLabels {
+    pub arrival_desc: &'static str,
+    pub arrival_asc: &'static str,
+    pub date_desc: &'static str,
+    pub date_asc: &'static str,
+    pub from_asc: &'static str,
+    pub from_desc: &'static str,
+    pub subject_asc: &'static str,
+    pub subject_desc: &'static str,
+    pub size_desc: &'static str,
+    pub size_asc: &'static str,
 }
 
 /// Every phrase the interface shows.
@@ -221,8 +235,8 @@ pub struct Strings {
     pub folder: &'static str,
     pub sort: &'static str,
     pub sort_apply: &'static str,
-    /// Sort codes (see `imap::sort::Order::code`) and their names, in menu order.
-    pub sort_orders: [(&'static str, &'static str); 10],
+    /// The sort menu's entries (the codes are `routes::list_query::SortOrder`'s).
+    pub sort_labels: SortLabels,
     pub threads_on: &'static str,
     pub threads_off: &'static str,
     /// "4 messages in this conversation"
@@ -389,18 +403,18 @@ pub static EN: Strings = Strings {
     folder: "Folder",
     sort: "Sort",
     sort_apply: "Sort",
-    sort_orders: [
-        ("arrival-desc", "Arrived: newest first"),
-        ("arrival-asc", "Arrived: oldest first"),
-        ("date-desc", "Sent: newest first"),
-        ("date-asc", "Sent: oldest first"),
-        ("from-asc", "Sender: A to Z"),
-        ("from-desc", "Sender: Z to A"),
-        ("subject-asc", "Subject: A to Z"),
-        ("subject-desc", "Subject: Z to A"),
-        ("size-desc", "Size: largest first"),
-        ("size-asc", "Size: smallest first"),
-    ],
+    sort_labels: SortLabels {
+        arrival_desc: "Arrived: newest first",
+        arrival_asc: "Arrived: oldest first",
+        date_desc: "Sent: newest first",
+        date_asc: "Sent: oldest first",
+        from_asc: "Sender: A to Z",
+        from_desc: "Sender: Z to A",
+        subject_asc: "Subject: A to Z",
+        subject_desc: "Subject: Z to A",
+        size_desc: "Size: largest first",
+        size_asc: "Size: smallest first",
+    },
     threads_on: "Group conversations",
     threads_off: "Show messages one by one",
     thread_size: |n| format!("{n} messages in this conversation"),
@@ -570,18 +584,18 @@ pub static RU: Strings = Strings {
     folder: "Папка",
     sort: "Сортировка",
     sort_apply: "Упорядочить",
-    sort_orders: [
-        ("arrival-desc", "Получено: сначала новые"),
-        ("arrival-asc", "Получено: сначала старые"),
-        ("date-desc", "Отправлено: сначала новые"),
-        ("date-asc", "Отправлено: сначала старые"),
-        ("from-asc", "Отправитель: от А до Я"),
-        ("from-desc", "Отправитель: от Я до А"),
-        ("subject-asc", "Тема: от А до Я"),
-        ("subject-desc", "Тема: от Я до А"),
-        ("size-desc", "Размер: сначала большие"),
-        ("size-asc", "Размер: сначала маленькие"),
-    ],
+    sort_labels: SortLabels {
+        arrival_desc: "Получено: сначала новые",
+        arrival_asc: "Получено: сначала старые",
+        date_desc: "Отправлено: сначала новые",
+        date_asc: "Отправлено: сначала старые",
+        from_asc: "Отправитель: от А до Я",
+        from_desc: "Отправитель: от Я до А",
+        subject_asc: "Тема: от А до Я",
+        subject_desc: "Тема: от Я до А",
+        size_desc: "Размер: сначала большие",
+        size_asc: "Размер: сначала маленькие",
+    },
     threads_on: "Группировать переписки",
     threads_off: "Показывать письма по одному",
     thread_size: |n| {

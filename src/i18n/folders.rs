@@ -56,6 +56,18 @@ pub struct FolderStrings {
     pub warn_messages: fn(u32) -> String,
     /// Subfolders, and the messages they hold.
     pub warn_subfolders: fn(usize, u32) -> String,
+    /// What Posta names a role folder it has to create for an account whose other role
+    /// folders are in this language.
+    pub role_names: RoleFolderNames,
+}
+
+/// Names for new role folders, in one language.
+pub struct RoleFolderNames {
+    pub drafts: &'static str,
+    pub sent: &'static str,
+    pub archive: &'static str,
+    pub junk: &'static str,
+    pub trash: &'static str,
 }
 
 pub static EN: FolderStrings = FolderStrings {
@@ -126,6 +138,13 @@ pub static EN: FolderStrings = FolderStrings {
         n => format!("It holds {n} messages, which will be deleted with it."),
     },
     warn_subfolders: en_subfolders,
+    role_names: RoleFolderNames {
+        drafts: "Drafts",
+        sent: "Sent",
+        archive: "Archive",
+        junk: "Junk",
+        trash: "Trash",
+    },
 };
 
 pub static RU: FolderStrings = FolderStrings {
@@ -199,6 +218,13 @@ pub static RU: FolderStrings = FolderStrings {
     confirm_delete: |name| format!("Удалить папку «{name}»?"),
     warn_messages: ru_messages,
     warn_subfolders: ru_subfolders,
+    role_names: RoleFolderNames {
+        drafts: "Черновики",
+        sent: "Отправленные",
+        archive: "Архив",
+        junk: "Спам",
+        trash: "Корзина",
+    },
 };
 
 fn en_subfolders(folders: usize, messages: u32) -> String {

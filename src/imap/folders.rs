@@ -1,6 +1,7 @@
 //! The folder list: every mailbox the server LISTs, names decoded from modified UTF-7,
 //! special-use roles recognised (by attribute, else by the usual localized names), unread
-//! counts and subscriptions, ordered as a tree with the Inbox and role folders first.
+//! counts and subscriptions, ordered as a tree with the Inbox and role folders first; and
+//! the folder for a role, created when the account has none.
 
 use std::collections::{BTreeMap, HashMap, HashSet};
 
@@ -9,6 +10,8 @@ use async_imap::imap_proto::{NameAttribute, StatusAttribute};
 use async_imap::types::UnsolicitedResponse;
 use futures::TryStreamExt;
 
+use super::MailboxName;
+use super::actions::create_folder;
 use super::connection::Connection;
 use super::utf7;
 
@@ -126,6 +129,20 @@ impl FolderList {
         })
     }
 
+    /// Of `names`, the one in the language of the account's other role folders.
+    pub fn name_for_new(&self, names: NewFolderName) -> &'static str {
+        let cyrillic = |c: char| ('\u{0400}'..='\u{04FF}').contains(&c);
+        let russian = self
+            .folders
+            .iter()
+            .any(|f| f.role.is_some() && f.leaf.chars().any(cyrillic));
+        if russian {
+            names.russian
+        } else {
+            names.english
+        }
+    }
+
     /// Folders below `name` (children, grandchildren…), in display order.
     pub fn descendants<'a>(&'a self, name: &str) -> impl Iterator<Item = &'a Folder> + 'a {
         let prefix = self.delimiter.as_deref().map(|d| format!("{name}{d}"));
@@ -133,6 +150,58 @@ impl FolderList {
             .iter()
             .filter(move |f| prefix.as_deref().is_some_and(|p| f.name.starts_with(p)))
     }
+}
+
+/// What a role folder Posta creates is called, in the two languages accounts' folders come
+/// in here: Russian beside other Russian role folders («Отправленные»), English otherwise.
+/// The words are the interface's (from `i18n`); this layer only chooses between them.
+#[derive(Clone, Copy, Debug)]
+pub struct NewFolderName {
+    pub english: &'static str,
+    pub russian: &'static str,
+}
+
+/// The folder mail with a role goes to.
+#[derive(Clone, Debug)]
+pub enum RoleFolder {
+    /// The account's own folder for the role.
+    Found(Folder),
+    /// A folder made for the role just now, or one of its name that was there unrecognised.
+    Made(MailboxName),
+}
+
+impl RoleFolder {
+    /// The name to give IMAP commands.
+    pub fn wire(&self) -> String {
+        match self {
+            RoleFolder::Found(folder) => MailboxName::parse(&folder.name)
+                .map(|n| n.wire())
+                .unwrap_or_else(|| folder.name.clone()),
+            RoleFolder::Made(name) => name.wire(),
+        }
+    }
+}
+
+/// The account's folder for `role`, else one created (and subscribed) under `names`, in the
+/// language of the account's other role folders. A folder of that name may exist without
+/// being recognised (another language's role folders, say): it is used rather than failing
+/// to create it.
+pub async fn role_folder(
+    imap: &mut Connection,
+    folders: &FolderList,
+    role: Role,
+    names: NewFolderName,
+) -> Result<RoleFolder, ImapError> {
+    if let Some(folder) = folders.by_role(role) {
+        return Ok(RoleFolder::Found(folder.clone()));
+    }
+    let name = folders.name_for_new(names);
+    let mailbox = MailboxName::parse(name)
+        .ok_or_else(|| ImapError::Bad(format!("“{name}” cannot be a folder name")))?;
+    if folders.find(name).is_none() {
+        create_folder(imap, &mailbox.wire()).await?;
+    }
+    Ok(RoleFolder::Made(mailbox))
 }
 
 /// A folder as LISTed, before ordering.
@@ -270,10 +339,31 @@ fn arrange(
 ) -> FolderList {
     let delimiter = listed.iter().find_map(|l| l.delimiter.clone());
     let delim = delimiter.clone().unwrap_or_else(|| "/".to_owned());
-
-    // Roles by attribute win; names only fill roles no attribute claimed.
-    let mut roles: HashMap<String, Role> = HashMap::new();
+    let roles = roles(&listed, &delim);
+    let mut root = Node::default();
     for l in &listed {
+        let (unseen, total) = counts.get(&l.wire).copied().unwrap_or((None, None));
+        root.insert(
+            l,
+            &delim,
+            Counted {
+                role: roles.get(&l.wire).copied(),
+                unseen,
+                total,
+            },
+        );
+    }
+    let mut folders = Vec::new();
+    root.walk(&mut folders);
+    FolderList { folders, delimiter }
+}
+
+/// The role of each listed folder, by wire name. Roles by attribute win; names only fill
+/// roles no attribute claimed, and only for top-level folders or direct children of the
+/// parents servers put them under.
+fn roles(listed: &[Listed], delim: &str) -> HashMap<String, Role> {
+    let mut roles: HashMap<String, Role> = HashMap::new();
+    for l in listed {
         if l.wire.eq_ignore_ascii_case("INBOX") {
             roles.insert(l.wire.clone(), Role::Inbox);
         } else if let Some(r) = role_from_attributes(&l.attributes)
@@ -282,14 +372,13 @@ fn arrange(
             roles.insert(l.wire.clone(), r);
         }
     }
-    for l in &listed {
+    for l in listed {
         let decoded = utf7::decode(&l.wire);
-        let leaf = decoded.rsplit(delim.as_str()).next().unwrap_or(&decoded);
-        // Only top-level folders, or direct children of the parents servers put them under.
-        let shallow = !decoded.contains(delim.as_str())
+        let leaf = decoded.rsplit(delim).next().unwrap_or(&decoded);
+        let shallow = !decoded.contains(delim)
             || decoded
-                .split_once(delim.as_str())
-                .is_some_and(|(p, rest)| role_parent(p) && !rest.contains(delim.as_str()));
+                .split_once(delim)
+                .is_some_and(|(p, rest)| role_parent(p) && !rest.contains(delim));
         if let Some(r) = Role::from_name(leaf).filter(|_| shallow)
             && !roles.contains_key(&l.wire)
             && !roles.values().any(|&taken| taken == r)
@@ -297,37 +386,47 @@ fn arrange(
             roles.insert(l.wire.clone(), r);
         }
     }
+    roles
+}
 
-    // A tree keyed by path segment; ordering happens when walking it.
-    #[derive(Default)]
-    struct Node {
-        folder: Option<Folder>,
-        children: BTreeMap<String, Node>,
-    }
-    let mut root = Node::default();
-    for l in &listed {
+/// What is known of a listed folder besides its name.
+struct Counted {
+    role: Option<Role>,
+    unseen: Option<u32>,
+    total: Option<u32>,
+}
+
+/// The folder tree, keyed by path segment; ordering happens when walking it.
+#[derive(Default)]
+struct Node {
+    folder: Option<Folder>,
+    children: BTreeMap<String, Node>,
+}
+
+impl Node {
+    /// Adds a listed folder, and the parents on its way the server did not list.
+    fn insert(&mut self, l: &Listed, delim: &str, counted: Counted) {
         let name = if l.wire.eq_ignore_ascii_case("INBOX") {
             "INBOX".to_owned()
         } else {
             utf7::decode(&l.wire)
         };
-        let segments: Vec<&str> = name.split(delim.as_str()).collect();
-        let mut node = &mut root;
+        let segments: Vec<&str> = name.split(delim).collect();
+        let mut node = self;
         for (depth, segment) in segments.iter().enumerate() {
             node = node.children.entry(segment.to_string()).or_default();
-            let path = segments[..=depth].join(delim.as_str());
+            let path = segments[..=depth].join(delim);
             if depth + 1 == segments.len() {
-                let (unseen, total) = counts.get(&l.wire).copied().unwrap_or((None, None));
                 node.folder = Some(Folder {
                     name: path,
                     leaf: segment.to_string(),
                     depth,
-                    role: roles.get(&l.wire).copied(),
+                    role: counted.role,
                     selectable: is_selectable(&l.attributes),
                     listed: true,
                     subscribed: l.subscribed,
-                    unseen,
-                    total,
+                    unseen: counted.unseen,
+                    total: counted.total,
                 });
             } else if node.folder.is_none() {
                 node.folder = Some(Folder {
@@ -346,20 +445,17 @@ fn arrange(
     }
 
     /// Inbox and role folders in their fixed order, then everything else by name.
-    fn walk(node: Node, out: &mut Vec<Folder>) {
-        let mut children: Vec<Node> = node.children.into_values().collect();
+    fn walk(self, out: &mut Vec<Folder>) {
+        let mut children: Vec<Node> = self.children.into_values().collect();
         children.sort_by_cached_key(|c| {
             let f = c.folder.as_ref().expect("every node has a folder");
             (f.role.map_or(u8::MAX, |r| r as u8), f.leaf.to_lowercase())
         });
         for mut child in children {
             out.extend(child.folder.take());
-            walk(child, out);
+            child.walk(out);
         }
     }
-    let mut folders = Vec::new();
-    walk(root, &mut folders);
-    FolderList { folders, delimiter }
 }
 
 #[cfg(test)]
@@ -513,6 +609,31 @@ mod tests {
                 "Projects/Rust/Async"
             ]
         );
+    }
+
+    #[test]
+    fn a_new_role_folder_takes_the_language_of_the_other_role_folders() {
+        let names = NewFolderName {
+            english: "Junk",
+            russian: "Спам",
+        };
+        let english = arrange(
+            vec![
+                listed("INBOX", vec![]),
+                listed("Sent", vec![NameAttribute::Sent]),
+                listed("Проекты", vec![]),
+            ],
+            &HashMap::new(),
+        );
+        let russian = arrange(
+            vec![
+                listed("INBOX", vec![]),
+                listed(&utf7::encode("Отправленные"), vec![]),
+            ],
+            &HashMap::new(),
+        );
+        assert_eq!(english.name_for_new(names), "Junk");
+        assert_eq!(russian.name_for_new(names), "Спам");
     }
 
     #[test]

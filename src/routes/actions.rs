@@ -4,15 +4,17 @@
 //! `return` (where to go back to), `confirm`, `csrf`. Deleting for good and emptying a folder
 //! first show a confirmation page; everything else is done at once and said in a notice.
 
+use std::sync::Arc;
+
 use axum::Router;
-use axum::body::Bytes;
-use axum::extract::Path;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::post;
+use serde::{Deserialize, Serialize};
 
-use super::chrome::{chrome, fail_in, folder_list, label};
+use super::chrome::{Destination, chrome, folder_list, in_mailbox, label, role_folder};
 use super::confirm::{Question, confirm_page};
-use super::form::Fields;
+use super::extract::MailboxPath;
+use super::form::{Posted, Ticked, codes};
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
 use crate::imap::actions::{self, ActionError, FlagChange, UidSet};
@@ -25,195 +27,152 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/mail/{mailbox}/actions", post(act))
 }
 
-/// What a person asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum Action {
-    Read,
-    Unread,
-    Flag,
-    Unflag,
-    Delete,
-    Move,
-    Spam,
-    NotSpam,
-    Archive,
-    Empty,
+codes! {
+    /// What a person asked for.
+    pub enum Action {
+        Read = "read",
+        Unread = "unread",
+        Flag = "flag",
+        Unflag = "unflag",
+        Delete = "delete",
+        Move = "move",
+        Spam = "spam",
+        NotSpam = "notspam",
+        Archive = "archive",
+        Empty = "empty",
+    }
 }
 
 impl Action {
-    pub fn parse(value: &str) -> Option<Action> {
-        Some(match value {
-            "read" => Action::Read,
-            "unread" => Action::Unread,
-            "flag" => Action::Flag,
-            "unflag" => Action::Unflag,
-            "delete" => Action::Delete,
-            "move" => Action::Move,
-            "spam" => Action::Spam,
-            "notspam" => Action::NotSpam,
-            "archive" => Action::Archive,
-            "empty" => Action::Empty,
+    /// The flag this action sets or clears, if it is one of those.
+    fn flag_change(self) -> Option<FlagChange> {
+        Some(match self {
+            Action::Read => FlagChange::Seen(true),
+            Action::Unread => FlagChange::Seen(false),
+            Action::Flag => FlagChange::Flagged(true),
+            Action::Unflag => FlagChange::Flagged(false),
             _ => return None,
         })
     }
 }
 
-/// A folder an action sends messages to (or a message is saved in).
-pub(super) struct Destination {
-    pub(super) wire: String,
-    pub(super) label: String,
+/// The posted form. Written back as it came (less the token) by the confirmation page.
+#[derive(Deserialize, Serialize)]
+struct ActionForm {
+    #[serde(default, skip_serializing)]
+    csrf: String,
+    action: Action,
+    /// The ticked messages as sent; [`UidSet::parse`] decides what they are.
+    #[serde(default)]
+    uid: Vec<String>,
+    /// The whole folder, not only what is ticked.
+    #[serde(default)]
+    all: Ticked,
+    /// The folder "Move to…" names (decoded).
+    target: Option<String>,
+    /// The folder's UIDVALIDITY when the page was made; absent on forms from older pages.
+    validity: Option<u32>,
+    /// Where to go back to.
+    #[serde(rename = "return")]
+    back: Option<String>,
+    #[serde(default, skip_serializing)]
+    confirm: Ticked,
+}
+
+impl ActionForm {
+    /// Where to go afterwards: back where the form was, unless it was the page of a message
+    /// that will not be there (moved, deleted) or would be marked read again on opening
+    /// (unread); then its folder.
+    fn back_to(&self, name: &MailboxName) -> String {
+        let back = match &self.back {
+            Some(path) => safe_next(Some(path)),
+            None => name.url(),
+        };
+        let leaves = !matches!(self.action, Action::Read | Action::Flag | Action::Unflag);
+        if leaves && back.starts_with(&format!("{}/", name.url())) {
+            name.url()
+        } else {
+            back
+        }
+    }
+
+    /// The messages to act on; `None` when nothing (or nothing valid) was ticked.
+    fn selection(&self) -> Option<UidSet> {
+        if self.action == Action::Empty || self.all.0 {
+            Some(UidSet::All)
+        } else {
+            UidSet::parse(self.uid.iter().map(String::as_str))
+        }
+    }
 }
 
 async fn act(
     user: CurrentUser,
     lang: Lang,
-    Path(mailbox): Path<String>,
-    body: Bytes,
+    MailboxPath(name): MailboxPath,
+    Posted(form): Posted<ActionForm>,
 ) -> Result<Response, AppError> {
-    let fields = Fields::parse(&body);
-    user.check_csrf(fields.get("csrf").unwrap_or_default())?;
-    let name = MailboxName::parse(&mailbox).ok_or(AppError::MailboxNotFound(mailbox.clone()))?;
+    user.check_csrf(&form.csrf)?;
     let t = lang.strings();
-    let action = fields
-        .get("action")
-        .and_then(Action::parse)
-        .ok_or_else(|| AppError::BadRequest("unknown action".into()))?;
-    let mut back = match fields.get("return") {
-        Some(path) => safe_next(Some(path)),
-        None => name.url(),
-    };
-    // Sent from a message that will not be there (moved, deleted) or would be marked read
-    // again on opening (unread): go back to its folder instead.
-    let leaves = !matches!(action, Action::Read | Action::Flag | Action::Unflag);
-    if leaves && back.starts_with(&format!("{}/", name.url())) {
-        back = name.url();
-    }
-    // Absent on forms from older pages; present, it must be a number (the page wrote it).
-    let validity = match fields.get("validity") {
-        None | Some("") => None,
-        Some(v) => Some(
-            v.parse::<u32>()
-                .map_err(|_| AppError::BadRequest("validity is not a number".into()))?,
-        ),
-    };
-    let uids = if action == Action::Empty || fields.get("all") == Some("1") {
-        UidSet::All
-    } else {
-        match UidSet::parse(fields.all("uid")) {
-            Some(uids) => uids,
-            None => {
-                user.session.set_notice(t.notice_nothing_selected).await?;
-                return Ok(Redirect::to(&back).into_response());
-            }
-        }
+    let back = form.back_to(&name);
+    let Some(uids) = form.selection() else {
+        return say(&user, t.notice_nothing_selected, &back).await;
     };
     // "Move" with "Move to…" left unchosen: say so and keep the person where they were.
-    if action == Action::Move && fields.get("target").is_none_or(str::is_empty) {
-        user.session.set_notice(t.notice_no_target).await?;
-        return Ok(Redirect::to(&back).into_response());
+    if form.action == Action::Move && form.target.is_none() {
+        return say(&user, t.notice_no_target, &back).await;
     }
     let folders = folder_list(&user).await?;
-    let here = folders.find(name.as_str()).and_then(|f| f.role);
-    let confirmed = fields.get("confirm") == Some("1");
-
-    let wire = name.wire();
-    let mail = &user.mail;
-    let run = |op: Op| {
-        let (wire, uids) = (wire.clone(), uids.clone());
-        async move {
-            mail.run(|imap| {
-                let (wire, uids, op) = (wire.clone(), uids.clone(), op.clone());
-                Box::pin(async move {
-                    Ok(match op {
-                        Op::Flag(change) => {
-                            actions::set_flag(imap, &wire, validity, &uids, change).await
-                        }
-                        Op::Move(target) => {
-                            actions::move_to(imap, &wire, validity, &uids, &target).await
-                        }
-                        Op::DeleteForever => {
-                            actions::delete_forever(imap, &wire, validity, &uids).await
-                        }
-                        Op::Empty => actions::empty(imap, &wire).await.map(|_| ()),
-                    })
-                })
-            })
-            .await
-        }
+    let asked = Asked {
+        user: &user,
+        name: &name,
+        folders: &folders,
+        form: &form,
+        count: uids.count(),
+        t,
     };
-    let count = uids.count();
-    let notice = match action {
-        Action::Read | Action::Unread | Action::Flag | Action::Unflag => {
-            let change = match action {
-                Action::Read => FlagChange::Seen(true),
-                Action::Unread => FlagChange::Seen(false),
-                Action::Flag => FlagChange::Flagged(true),
-                _ => FlagChange::Flagged(false),
-            };
-            done(&user, &name, run(Op::Flag(change)).await)?;
-            (t.notice_flags)(count)
+    let notice = match decide(&asked).await? {
+        Step::Ask { question, button } => {
+            return confirm(&asked, lang, question, button, &back).await;
         }
-        Action::Delete if here == Some(Role::Trash) || folders.by_role(Role::Trash).is_none() => {
-            if !confirmed {
-                let question = (t.confirm_delete_forever)(count);
-                return confirm(
-                    &user,
-                    lang,
-                    &name,
-                    &fields,
-                    question,
-                    t.delete_forever,
-                    &back,
-                )
-                .await;
-            }
-            done(&user, &name, run(Op::DeleteForever).await)?;
-            (t.notice_deleted_forever)(count)
-        }
-        Action::Empty => {
-            if !matches!(here, Some(Role::Trash | Role::Junk)) {
-                return Err(AppError::BadRequest(
-                    "only Trash and Junk can be emptied".into(),
-                ));
-            }
-            if !confirmed {
-                let question = (t.confirm_empty)(&label_of(&folders, &name, t));
-                return confirm(
-                    &user,
-                    lang,
-                    &name,
-                    &fields,
-                    question,
-                    t.empty_folder_button,
-                    &back,
-                )
-                .await;
-            }
-            done(&user, &name, run(Op::Empty).await)?;
-            (t.notice_emptied)(&label_of(&folders, &name, t))
-        }
-        Action::Delete | Action::Move | Action::Spam | Action::NotSpam | Action::Archive => {
-            let target = match action {
-                Action::Move => chosen_folder(&folders, fields.get("target"), t)?,
-                Action::Delete => role_folder(&user, &folders, Role::Trash, t).await?,
-                Action::Spam => role_folder(&user, &folders, Role::Junk, t).await?,
-                Action::Archive => role_folder(&user, &folders, Role::Archive, t).await?,
-                _ => Destination {
-                    wire: "INBOX".into(),
-                    label: t.inbox.into(),
-                },
-            };
-            if target.wire == wire {
-                (t.notice_already_there)(&target.label)
-            } else {
-                done(&user, &name, run(Op::Move(target.wire)).await)?;
-                (t.notice_moved)(count, &target.label)
-            }
+        Step::Say(notice) => notice,
+        Step::Run(op, notice) => {
+            run(&user, &name, form.validity, &uids, op).await?;
+            notice
         }
     };
     user.mail.invalidate_folders();
-    user.session.set_notice(&notice).await?;
-    Ok(Redirect::to(&back).into_response())
+    say(&user, &notice, &back).await
+}
+
+/// Leaves `notice` for the next page and goes `back`.
+async fn say(user: &CurrentUser, notice: &str, back: &str) -> Result<Response, AppError> {
+    user.session.set_notice(notice).await?;
+    Ok(Redirect::to(back).into_response())
+}
+
+/// An action on messages of a folder, as asked.
+struct Asked<'a> {
+    user: &'a CurrentUser,
+    name: &'a MailboxName,
+    folders: &'a Arc<FolderList>,
+    form: &'a ActionForm,
+    /// How many messages (`None`: the whole folder).
+    count: Option<usize>,
+    t: &'static Strings,
+}
+
+/// What an action comes to.
+enum Step {
+    /// Nothing yet: ask first (deleting for good, emptying a folder).
+    Ask {
+        question: String,
+        button: &'static str,
+    },
+    /// Nothing to do, and this to say.
+    Say(String),
+    /// An IMAP operation, and what to say once it is done.
+    Run(Op, String),
 }
 
 /// One IMAP operation of an action.
@@ -225,16 +184,124 @@ enum Op {
     Empty,
 }
 
+async fn decide(asked: &Asked<'_>) -> Result<Step, AppError> {
+    let Asked {
+        name,
+        folders,
+        form,
+        count,
+        t,
+        ..
+    } = *asked;
+    let here = folders.find(name.as_str()).and_then(|f| f.role);
+    let confirmed = form.confirm.0;
+    if let Some(change) = form.action.flag_change() {
+        return Ok(Step::Run(Op::Flag(change), (t.notice_flags)(count)));
+    }
+    Ok(match form.action {
+        // In Trash, or with no Trash to move to, deleting is for good.
+        Action::Delete if here == Some(Role::Trash) || folders.by_role(Role::Trash).is_none() => {
+            if confirmed {
+                Step::Run(Op::DeleteForever, (t.notice_deleted_forever)(count))
+            } else {
+                Step::Ask {
+                    question: (t.confirm_delete_forever)(count),
+                    button: t.delete_forever,
+                }
+            }
+        }
+        Action::Empty => {
+            if !matches!(here, Some(Role::Trash | Role::Junk)) {
+                return Err(AppError::BadRequest(
+                    "only Trash and Junk can be emptied".into(),
+                ));
+            }
+            let label = label_of(folders, name, t);
+            if confirmed {
+                Step::Run(Op::Empty, (t.notice_emptied)(&label))
+            } else {
+                Step::Ask {
+                    question: (t.confirm_empty)(&label),
+                    button: t.empty_folder_button,
+                }
+            }
+        }
+        _ => moving(asked).await?,
+    })
+}
+
+/// Moving messages: to the folder chosen, or to the folder of the role the action names
+/// (created if the account has none), or back to the Inbox (not spam).
+async fn moving(asked: &Asked<'_>) -> Result<Step, AppError> {
+    let Asked {
+        user,
+        name,
+        folders,
+        form,
+        count,
+        t,
+    } = *asked;
+    let target = match form.action {
+        Action::Move => chosen_folder(folders, form.target.as_deref(), t)?,
+        Action::Delete => role_folder(user, folders, Role::Trash, t).await?,
+        Action::Spam => role_folder(user, folders, Role::Junk, t).await?,
+        Action::Archive => role_folder(user, folders, Role::Archive, t).await?,
+        _ => Destination {
+            wire: "INBOX".into(),
+            label: t.inbox.into(),
+        },
+    };
+    Ok(if target.wire == name.wire() {
+        Step::Say((t.notice_already_there)(&target.label))
+    } else {
+        Step::Run(
+            Op::Move(target.wire),
+            (t.notice_moved)(count, &target.label),
+        )
+    })
+}
+
+/// Runs `op` on `uids` of `name`, as the folder was when the page showed it (`validity`).
+async fn run(
+    user: &CurrentUser,
+    name: &MailboxName,
+    validity: Option<u32>,
+    uids: &UidSet,
+    op: Op,
+) -> Result<(), AppError> {
+    let wire = name.wire();
+    let outcome = user
+        .mail
+        .run(|imap| {
+            let (wire, uids, op) = (wire.clone(), uids.clone(), op.clone());
+            Box::pin(async move {
+                Ok(match op {
+                    Op::Flag(change) => {
+                        actions::set_flag(imap, &wire, validity, &uids, change).await
+                    }
+                    Op::Move(target) => {
+                        actions::move_to(imap, &wire, validity, &uids, &target).await
+                    }
+                    Op::DeleteForever => {
+                        actions::delete_forever(imap, &wire, validity, &uids).await
+                    }
+                    Op::Empty => actions::empty(imap, &wire).await.map(|_| ()),
+                })
+            })
+        })
+        .await;
+    done(name, outcome)
+}
+
 /// Turns an action's outcome into the page's error, if any.
 fn done(
-    user: &CurrentUser,
     name: &MailboxName,
     outcome: Result<Result<(), ActionError>, MailError>,
 ) -> Result<(), AppError> {
-    match outcome.map_err(|e| fail_in(user, name, e))? {
+    match outcome.map_err(in_mailbox(name))? {
         Ok(()) => Ok(()),
         Err(ActionError::Renumbered) => Err(AppError::FolderChanged),
-        Err(ActionError::Imap(e)) => Err(fail_in(user, name, MailError::Imap(e))),
+        Err(ActionError::Imap(e)) => Err(in_mailbox(name)(MailError::Imap(e))),
     }
 }
 
@@ -264,82 +331,19 @@ fn chosen_folder(
     })
 }
 
-/// The folder for a role, created when the account has none: named as the account names
-/// its other role folders (Russian names beside «Отправленные», English otherwise).
-pub(super) async fn role_folder(
-    user: &CurrentUser,
-    folders: &FolderList,
-    role: Role,
-    t: &'static Strings,
-) -> Result<Destination, AppError> {
-    if let Some(folder) = folders.by_role(role) {
-        return Ok(Destination {
-            wire: MailboxName::parse(&folder.name)
-                .map(|n| n.wire())
-                .unwrap_or_else(|| folder.name.clone()),
-            label: label(folder, t),
-        });
-    }
-    let cyrillic = |c: char| ('\u{0400}'..='\u{04FF}').contains(&c);
-    let russian = folders
-        .folders
-        .iter()
-        .any(|f| f.role.is_some() && f.leaf.chars().any(cyrillic));
-    let name = match (role, russian) {
-        (Role::Archive, true) => "Архив",
-        (Role::Archive, false) => "Archive",
-        (Role::Junk, true) => "Спам",
-        (Role::Junk, false) => "Junk",
-        (Role::Trash, true) => "Корзина",
-        (Role::Trash, false) => "Trash",
-        (Role::Sent, true) => "Отправленные",
-        (Role::Sent, false) => "Sent",
-        (Role::Drafts, true) => "Черновики",
-        (Role::Drafts, false) => "Drafts",
-        (Role::Inbox, _) => "INBOX",
-    };
-    // A folder of that name may exist without being recognised (another language's role
-    // folders, say): use it rather than fail to create it.
-    let mailbox = MailboxName::parse(name).expect("a fixed valid name");
-    if folders.find(name).is_none() {
-        let wire = mailbox.wire();
-        user.mail
-            .run(|imap| {
-                let wire = wire.clone();
-                Box::pin(async move { actions::create_folder(imap, &wire).await })
-            })
-            .await
-            .map_err(|e| fail_in(user, &mailbox, e))?;
-        user.mail.invalidate_folders();
-    }
-    Ok(Destination {
-        wire: mailbox.wire(),
-        label: match role {
-            Role::Archive => t.archive,
-            Role::Junk => t.junk,
-            Role::Trash => t.trash,
-            Role::Sent => t.sent,
-            Role::Drafts => t.drafts,
-            Role::Inbox => t.inbox,
-        }
-        .to_owned(),
-    })
-}
-
-/// The confirmation page for an action on `name`'s messages.
+/// The confirmation page for the action asked.
 async fn confirm(
-    user: &CurrentUser,
+    asked: &Asked<'_>,
     lang: Lang,
-    name: &MailboxName,
-    fields: &Fields,
     question: String,
     confirm_label: &'static str,
     back: &str,
 ) -> Result<Response, AppError> {
-    let chrome = chrome(user, lang, name.as_str(), back).await?;
+    let name = asked.name;
+    let chrome = chrome(asked.user, lang, name.as_str(), back).await?;
     Ok(confirm_page(
         chrome,
-        fields,
+        asked.form,
         Question {
             question,
             warnings: Vec::new(),
@@ -353,6 +357,12 @@ async fn confirm(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn parse(value: &str) -> Option<Action> {
+        serde_html_form::from_str::<ActionForm>(&format!("action={value}"))
+            .ok()
+            .map(|form| form.action)
+    }
 
     #[test]
     fn every_action_of_the_form_parses_and_nothing_else() {
@@ -368,9 +378,10 @@ mod tests {
             ("archive", Action::Archive),
             ("empty", Action::Empty),
         ] {
-            assert_eq!(Action::parse(value), Some(action));
+            assert_eq!(parse(value), Some(action));
+            assert_eq!(action.as_str(), value);
         }
-        assert_eq!(Action::parse("expunge"), None);
-        assert_eq!(Action::parse("Read"), None);
+        assert_eq!(parse("expunge"), None);
+        assert_eq!(parse("Read"), None);
     }
 }

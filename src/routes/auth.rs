@@ -11,6 +11,7 @@ use axum::{Form, Router};
 use axum_extra::extract::cookie::{Cookie, CookieJar, SameSite};
 use serde::Deserialize;
 
+use super::form::codes;
 use super::guard::ClientIp;
 use super::{assets, render};
 use crate::credentials::{Credentials, EmailAddress, Password};
@@ -52,7 +53,7 @@ struct LoginPage<'a> {
     open_advanced: bool,
     imap_host: &'a str,
     imap_port: &'a str,
-    imap_security: &'a str,
+    imap_security: SecurityChoice,
 }
 
 #[derive(Deserialize, Default)]
@@ -106,7 +107,7 @@ async fn show_login(
         open_advanced: false,
         imap_host: "",
         imap_port: "",
-        imap_security: "tls",
+        imap_security: SecurityChoice::Tls,
     };
     (jar.add(login_csrf_cookie(csrf.clone())), render(&page)).into_response()
 }
@@ -133,7 +134,7 @@ struct LoginForm {
     #[serde(default)]
     imap_port: String,
     #[serde(default)]
-    imap_security: String,
+    imap_security: SecurityChoice,
     #[serde(default)]
     next: String,
 }
@@ -143,6 +144,18 @@ struct LoginForm {
 impl Drop for LoginForm {
     fn drop(&mut self) {
         zeroize::Zeroize::zeroize(&mut self.password);
+    }
+}
+
+codes! {
+    /// How to reach a server typed under "Server settings": TLS from the start, or
+    /// STARTTLS (anything else is taken as TLS).
+    #[derive(Default)]
+    pub enum SecurityChoice {
+        StartTls = "starttls",
+        #[default]
+        #[serde(other)]
+        Tls = "tls",
     }
 }
 
@@ -195,42 +208,47 @@ async fn sign_in(
             )
                 .into_response()
         }
-        Err(refusal) => {
-            let csrf = (jar.get(LOGIN_CSRF_COOKIE))
-                .map(|c| c.value().to_owned())
-                .filter(|c| !c.is_empty());
-            // Without the cookie there is nothing to echo: give the form a new token pair.
-            let (csrf, jar) = match csrf {
-                Some(c) => (c, jar),
-                None => {
-                    let c = random_token();
-                    let jar = jar.add(login_csrf_cookie(c.clone()));
-                    (c, jar)
-                }
-            };
-            let page = LoginPage {
-                t,
-                css: assets::css_url(),
-                csrf: &csrf,
-                next: &safe_next(Some(&form.next)),
-                email: form.email.trim(),
-                error: Some(refusal.message),
-                server_said: refusal.server_said.as_deref(),
-                hint: refusal.hint,
-                notice: None,
-                advanced: state.config.imap.is_none(),
-                open_advanced: !form.imap_host.trim().is_empty(),
-                imap_host: form.imap_host.trim(),
-                imap_port: form.imap_port.trim(),
-                imap_security: if form.imap_security == "starttls" {
-                    "starttls"
-                } else {
-                    "tls"
-                },
-            };
-            (refusal.status, jar, render(&page)).into_response()
-        }
+        Err(refusal) => form_again(&state, t, jar, &form, refusal),
     }
+}
+
+/// The sign-in form again, with what was typed (but the password) and why it failed.
+fn form_again(
+    state: &AppState,
+    t: &'static Strings,
+    jar: CookieJar,
+    form: &LoginForm,
+    refusal: Refusal,
+) -> Response {
+    let csrf = (jar.get(LOGIN_CSRF_COOKIE))
+        .map(|c| c.value().to_owned())
+        .filter(|c| !c.is_empty());
+    // Without the cookie there is nothing to echo: give the form a new token pair.
+    let (csrf, jar) = match csrf {
+        Some(c) => (c, jar),
+        None => {
+            let c = random_token();
+            let jar = jar.add(login_csrf_cookie(c.clone()));
+            (c, jar)
+        }
+    };
+    let page = LoginPage {
+        t,
+        css: assets::css_url(),
+        csrf: &csrf,
+        next: &safe_next(Some(&form.next)),
+        email: form.email.trim(),
+        error: Some(refusal.message),
+        server_said: refusal.server_said.as_deref(),
+        hint: refusal.hint,
+        notice: None,
+        advanced: state.config.imap.is_none(),
+        open_advanced: !form.imap_host.trim().is_empty(),
+        imap_host: form.imap_host.trim(),
+        imap_port: form.imap_port.trim(),
+        imap_security: form.imap_security,
+    };
+    (refusal.status, jar, render(&page)).into_response()
 }
 
 async fn try_sign_in(
@@ -241,26 +259,7 @@ async fn try_sign_in(
     jar: &CookieJar,
     form: &LoginForm,
 ) -> Result<(), Refusal> {
-    let cookie = jar
-        .get(LOGIN_CSRF_COOKIE)
-        .map(Cookie::value)
-        .unwrap_or_default();
-    if cookie.is_empty() || !same_secret(cookie.as_bytes(), form.csrf.as_bytes()) {
-        return Err(Refusal::new(StatusCode::FORBIDDEN, t.err_form_expired));
-    }
-    let email = EmailAddress::parse(&form.email)
-        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, t.login_bad_email))?;
-    if form.password.is_empty() {
-        return Err(Refusal::new(StatusCode::BAD_REQUEST, t.login_no_password));
-    }
-    // Checked before any server is asked, so Posta cannot be used to hammer one.
-    if !state.throttle.allows(email.as_str(), client) {
-        tracing::warn!(user = %email, client = ?client, "sign-in refused: too many failures");
-        return Err(Refusal::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            t.err_too_many_sign_ins,
-        ));
-    }
+    let email = check_form(state, t, client, jar, form)?;
     let chosen = choose_server(state, t, form, &email).await?;
     let connector = chosen.connector;
     let hint = chosen.hint.map(|h| h.text(t.lang));
@@ -282,6 +281,50 @@ async fn try_sign_in(
     };
     state.throttle.succeeded(account.email.as_str());
     tracing::info!(user = %account.email, server = %account.imap, "signed in");
+    start_sessions(state, session, t, account, connector, connection).await
+}
+
+/// What must hold before any server is asked: the form's token, an address, a password,
+/// and not too many failures lately (so Posta cannot be used to hammer a server).
+fn check_form(
+    state: &AppState,
+    t: &'static Strings,
+    client: Option<IpAddr>,
+    jar: &CookieJar,
+    form: &LoginForm,
+) -> Result<EmailAddress, Refusal> {
+    let cookie = jar
+        .get(LOGIN_CSRF_COOKIE)
+        .map(Cookie::value)
+        .unwrap_or_default();
+    if cookie.is_empty() || !same_secret(cookie.as_bytes(), form.csrf.as_bytes()) {
+        return Err(Refusal::new(StatusCode::FORBIDDEN, t.err_form_expired));
+    }
+    let email = EmailAddress::parse(&form.email)
+        .ok_or_else(|| Refusal::new(StatusCode::BAD_REQUEST, t.login_bad_email))?;
+    if form.password.is_empty() {
+        return Err(Refusal::new(StatusCode::BAD_REQUEST, t.login_no_password));
+    }
+    if !state.throttle.allows(email.as_str(), client) {
+        tracing::warn!(user = %email, client = ?client, "sign-in refused: too many failures");
+        return Err(Refusal::new(
+            StatusCode::TOO_MANY_REQUESTS,
+            t.err_too_many_sign_ins,
+        ));
+    }
+    Ok(email)
+}
+
+/// Keeps the signed-in account session and records the sign-in in the browser session
+/// (under a fresh id); if that cannot be saved, the account session is closed again.
+async fn start_sessions(
+    state: &AppState,
+    session: &TypedSession,
+    t: &'static Strings,
+    account: Credentials,
+    connector: &Connector,
+    connection: Connection,
+) -> Result<(), Refusal> {
     let email = account.email.to_string();
     let key = state.mail.start(account, connector.clone(), connection);
     let who = SignedIn {
@@ -290,9 +333,7 @@ async fn try_sign_in(
         csrf: random_token(),
     };
     if let Err(e) = session.sign_in(&who).await {
-        if let Some(mail) = state.mail.remove(&key) {
-            mail.close().await;
-        }
+        state.mail.end(&key);
         tracing::error!(error = %e, "saving the session at sign-in");
         return Err(Refusal::new(
             StatusCode::INTERNAL_SERVER_ERROR,
@@ -324,10 +365,9 @@ async fn choose_server<'s>(
     if host.is_empty() {
         return discover(state, t, email).await;
     }
-    let security = if form.imap_security == "starttls" {
-        Security::StartTls
-    } else {
-        Security::Tls
+    let security = match form.imap_security {
+        SecurityChoice::StartTls => Security::StartTls,
+        SecurityChoice::Tls => Security::Tls,
     };
     let port = match form.imap_port.trim() {
         "" if security == Security::Tls => 993,

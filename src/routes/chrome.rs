@@ -1,14 +1,15 @@
 //! What every signed-in page shares: the header with the account and sign-out form, the
-//! folder sidebar, and turning mail-session failures into the right response.
+//! folder sidebar, and the one mail failure that means more than "the server failed" (a
+//! folder that is not there).
 
 use std::sync::Arc;
 
 use super::assets;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
-use crate::imap::folders::{self, Folder, FolderList, Role};
+use crate::imap::folders::{self, Folder, FolderList, NewFolderName, Role, RoleFolder};
 use crate::imap::mailbox_name::mailbox_url;
-use crate::imap::{LoginError, MailError, MailboxName};
+use crate::imap::{MailError, MailboxName};
 use crate::web_session::CurrentUser;
 
 /// One folder in the sidebar.
@@ -82,17 +83,25 @@ pub async fn chrome(
     })
 }
 
-/// Folders messages in `current` can be moved to: (name, label, depth), in tree order.
-pub fn move_targets(
-    folders: &FolderList,
-    current: &str,
-    t: &'static Strings,
-) -> Vec<(String, String, usize)> {
+/// One folder of the "Move to…" menu.
+pub struct MoveTarget {
+    /// Decoded full name: what the form sends.
+    pub name: String,
+    pub label: String,
+    pub depth: usize,
+}
+
+/// Folders messages in `current` can be moved to, in tree order.
+pub fn move_targets(folders: &FolderList, current: &str, t: &'static Strings) -> Vec<MoveTarget> {
     folders
         .folders
         .iter()
         .filter(|f| f.selectable && f.name != current)
-        .map(|f| (f.name.clone(), label(f, t), f.depth))
+        .map(|f| MoveTarget {
+            name: f.name.clone(),
+            label: label(f, t),
+            depth: f.depth,
+        })
         .collect()
 }
 
@@ -101,11 +110,7 @@ pub async fn folder_list(user: &CurrentUser) -> Result<Arc<FolderList>, AppError
     if let Some(list) = user.mail.cached_folders() {
         return Ok(list);
     }
-    let list = user
-        .mail
-        .run(|imap| Box::pin(folders::list(imap)))
-        .await
-        .map_err(|e| fail(user, e))?;
+    let list = user.mail.run(|imap| Box::pin(folders::list(imap))).await?;
     let list = Arc::new(list);
     user.mail.cache_folders(list.clone());
     Ok(list)
@@ -115,43 +120,84 @@ pub async fn folder_list(user: &CurrentUser) -> Result<Arc<FolderList>, AppError
 /// them («Входящие», «Отправленные»), everything else its own name.
 pub fn label(folder: &Folder, t: &'static Strings) -> String {
     match folder.role {
-        Some(role) if folder.depth == 0 => match role {
-            Role::Inbox => t.inbox,
-            Role::Drafts => t.drafts,
-            Role::Sent => t.sent,
-            Role::Archive => t.archive,
-            Role::Junk => t.junk,
-            Role::Trash => t.trash,
-        }
-        .to_owned(),
+        Some(role) if folder.depth == 0 => role_word(role, t).to_owned(),
         _ => folder.leaf.clone(),
     }
 }
 
-/// Like [`fail`], for an operation on one mailbox: a NO from the server (SELECT of a
-/// folder that is not there) means that folder does not exist.
-pub fn fail_in(user: &CurrentUser, mailbox: &MailboxName, error: MailError) -> AppError {
-    match error {
-        MailError::Imap(async_imap::error::Error::No(_)) => {
-            AppError::MailboxNotFound(mailbox.as_str().to_owned())
-        }
-        other => fail(user, other),
+/// The interface's word for a role's folder.
+fn role_word(role: Role, t: &'static Strings) -> &'static str {
+    match role {
+        Role::Inbox => t.inbox,
+        Role::Drafts => t.drafts,
+        Role::Sent => t.sent,
+        Role::Archive => t.archive,
+        Role::Junk => t.junk,
+        Role::Trash => t.trash,
     }
 }
 
-/// Maps a mail failure to a response. When the server stops accepting the password, the
-/// mail session is ended so the person is asked to sign in again.
-pub fn fail(user: &CurrentUser, error: MailError) -> AppError {
-    match error {
-        MailError::Login(LoginError::WrongPassword(_) | LoginError::LoginDisabled(_)) => {
-            if let Some(mail) = user.sessions.remove(&user.who.key) {
-                tokio::spawn(async move { mail.close().await });
-            }
-            AppError::SessionEnded
+/// A folder an action sends messages to (or a message is saved in).
+pub struct Destination {
+    pub wire: String,
+    pub label: String,
+}
+
+/// The folder for a role, created when the account has none (see [`folders::role_folder`]).
+pub async fn role_folder(
+    user: &CurrentUser,
+    folders: &Arc<FolderList>,
+    role: Role,
+    t: &'static Strings,
+) -> Result<Destination, AppError> {
+    let names = new_folder_name(role);
+    let found = user
+        .mail
+        .run(|imap| {
+            let folders = folders.clone();
+            Box::pin(async move { folders::role_folder(imap, &folders, role, names).await })
+        })
+        .await?;
+    let label = match &found {
+        RoleFolder::Found(folder) => label(folder, t),
+        RoleFolder::Made(_) => {
+            user.mail.invalidate_folders();
+            role_word(role, t).to_owned()
         }
-        MailError::Login(e) => {
-            AppError::Upstream(anyhow::Error::new(e).context("re-opening the IMAP connection"))
+    };
+    Ok(Destination {
+        wire: found.wire(),
+        label,
+    })
+}
+
+/// What a new folder for `role` is called, in English and in Russian.
+fn new_folder_name(role: Role) -> NewFolderName {
+    let name = |lang: Lang| {
+        let names = &lang.strings().folder_admin.role_names;
+        match role {
+            Role::Inbox => "INBOX",
+            Role::Drafts => names.drafts,
+            Role::Sent => names.sent,
+            Role::Archive => names.archive,
+            Role::Junk => names.junk,
+            Role::Trash => names.trash,
         }
-        MailError::Imap(e) => AppError::Upstream(anyhow::Error::new(e)),
+    };
+    NewFolderName {
+        english: name(Lang::En),
+        russian: name(Lang::Ru),
+    }
+}
+
+/// For an operation on one mailbox: a NO from the server (SELECT of a folder that is not
+/// there) means that folder does not exist; any other failure is what [`AppError::from`]
+/// makes of it.
+pub fn in_mailbox(mailbox: &MailboxName) -> impl FnOnce(MailError) -> AppError + '_ {
+    move |error| match error {
+        MailError::Imap(async_imap::error::Error::No(_)) => {
+            AppError::MailboxNotFound(mailbox.as_str().to_owned())
+        }
+        other => other.into(),
     }
 }

@@ -2,9 +2,10 @@
 //! folder, deleting a folder): the same form again, with `confirm=1`, and what it will do.
 
 use axum::response::Response;
+use serde::Serialize;
 
 use super::chrome::Chrome;
-use super::form::Fields;
+use super::form::pairs;
 use super::render;
 
 #[derive(askama::Template)]
@@ -33,15 +34,11 @@ pub struct Question {
     pub cancel: String,
 }
 
-/// Renders the page asking `question` about the form `fields` (its CSRF token comes from
-/// `chrome`, fresh).
-pub fn confirm_page(chrome: Chrome, fields: &Fields, question: Question) -> Response {
-    let mut kept: Vec<(String, String)> = fields
-        .0
-        .iter()
-        .filter(|(k, _)| k != "confirm" && k != "csrf")
-        .cloned()
-        .collect();
+/// Renders the page asking `question` about `form` (sent again with `confirm=1`; its CSRF
+/// token comes from `chrome`, fresh, and the form leaves its own out).
+pub fn confirm_page(chrome: Chrome, form: &impl Serialize, question: Question) -> Response {
+    let mut kept = pairs(form);
+    kept.retain(|(k, _)| k != "confirm" && k != "csrf");
     kept.push(("confirm".into(), "1".into()));
     render(&ConfirmPage {
         question: question.question,

@@ -13,17 +13,16 @@
 
 use async_imap::error::Error as ImapError;
 use axum::Router;
-use axum::body::Bytes;
 use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
 use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
-use serde::Deserialize;
+use serde::{Deserialize, Serialize};
 
-use super::chrome::{Chrome, chrome, fail, folder_list, label};
+use super::chrome::{Chrome, chrome, folder_list, label};
 use super::confirm::{Question, confirm_page};
-use super::form::Fields;
+use super::form::{Posted, Ticked, codes};
 use super::render;
 use crate::error::AppError;
 use crate::i18n::{FolderStrings, Lang, Strings};
@@ -40,27 +39,33 @@ pub fn router() -> Router<AppState> {
     Router::new().route("/folders", get(show_folders).post(change_folders))
 }
 
-/// What a person asked for.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub enum FolderAction {
-    Create,
-    Rename,
-    Delete,
-    Subscribe,
-    Unsubscribe,
+codes! {
+    /// What a person asked for.
+    pub enum FolderAction {
+        Create = "create",
+        Rename = "rename",
+        Delete = "delete",
+        Subscribe = "subscribe",
+        Unsubscribe = "unsubscribe",
+    }
 }
 
-impl FolderAction {
-    pub fn parse(value: &str) -> Option<FolderAction> {
-        Some(match value {
-            "create" => FolderAction::Create,
-            "rename" => FolderAction::Rename,
-            "delete" => FolderAction::Delete,
-            "subscribe" => FolderAction::Subscribe,
-            "unsubscribe" => FolderAction::Unsubscribe,
-            _ => return None,
-        })
-    }
+/// The posted form. Written back as it came (less the token) by the confirmation page.
+#[derive(Deserialize, Serialize)]
+struct FolderForm {
+    #[serde(default, skip_serializing)]
+    csrf: String,
+    action: FolderAction,
+    /// The folder to change (decoded full name).
+    folder: Option<String>,
+    /// The name as typed.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    name: String,
+    /// The parent chosen (decoded full name); empty for the top level.
+    #[serde(default, skip_serializing_if = "String::is_empty")]
+    parent: String,
+    #[serde(default, skip_serializing)]
+    confirm: Ticked,
 }
 
 /// One folder as a row of the page.
@@ -154,73 +159,90 @@ async fn show_folders(
     Ok(page.into_response())
 }
 
-async fn change_folders(user: CurrentUser, lang: Lang, body: Bytes) -> Result<Response, AppError> {
-    let fields = Fields::parse(&body);
-    user.check_csrf(fields.get("csrf").unwrap_or_default())?;
-    let action = fields
-        .get("action")
-        .and_then(FolderAction::parse)
-        .ok_or_else(|| AppError::BadRequest("unknown folder action".into()))?;
-    let t = lang.strings();
-    let f = t.folder_admin;
+async fn change_folders(
+    user: CurrentUser,
+    lang: Lang,
+    Posted(form): Posted<FolderForm>,
+) -> Result<Response, AppError> {
+    user.check_csrf(&form.csrf)?;
+    let f = lang.strings().folder_admin;
     // Decide on the folders as the server has them now, not as cached a moment ago.
     user.mail.invalidate_folders();
     let list = folder_list(&user).await?;
-    let typed = fields.get("name").unwrap_or_default();
-    let parent = fields.get("parent").unwrap_or_default();
-
-    let outcome = match action {
-        FolderAction::Create => create(&user, &list, f, typed, parent).await?,
-        FolderAction::Rename => match existing(&list, &fields, f) {
-            Ok(folder) => rename(&user, &list, f, folder, typed, parent).await?,
-            Err(refusal) => Err(refusal),
-        },
-        FolderAction::Delete => match existing(&list, &fields, f) {
-            Ok(folder) if fields.get("confirm") != Some("1") => {
-                if let Err(refusal) = changeable(&list, folder, f) {
-                    Err(refusal)
-                } else {
-                    return ask_to_delete(&user, lang, &list, folder, &fields).await;
-                }
-            }
-            Ok(folder) => delete(&user, &list, f, folder).await?,
-            Err(refusal) => Err(refusal),
-        },
-        FolderAction::Subscribe | FolderAction::Unsubscribe => match existing(&list, &fields, f) {
-            Ok(folder) => {
-                let on = action == FolderAction::Subscribe;
-                subscribe(&user, f, folder, on).await?
-            }
-            Err(refusal) => Err(refusal),
-        },
+    let outcome = match change(&user, &list, f, &form).await? {
+        Change::Done(outcome) => outcome,
+        Change::Ask(folder) => return ask_to_delete(&user, lang, &list, folder, &form).await,
     };
-
     user.mail.invalidate_folders();
     match outcome {
         Ok(notice) => {
             user.session.set_notice(&notice).await?;
             Ok(Redirect::to("/folders").into_response())
         }
-        Err(refusal) => {
-            let list = folder_list(&user).await?;
-            let (mut create_error, mut rename_error, mut page_error) = (None, None, None);
-            match refusal {
-                Refusal::Create(e) => create_error = Some(e),
-                Refusal::Rename(e) => rename_error = Some(e),
-                Refusal::Page(e) => page_error = Some(e),
-            }
-            let create = match create_error {
-                Some(e) => name_form(&list, t, typed, parent, None, Some(e)),
-                None => name_form(&list, t, "", "", None, None),
-            };
-            let rename = rename_error.and_then(|e| {
-                let folder = list.find(fields.get("folder")?)?;
-                Some(renaming(&list, t, folder, typed, parent, Some(e)))
-            });
-            let page = page(&user, lang, &list, page_error, create, rename).await?;
-            Ok((StatusCode::BAD_REQUEST, page).into_response())
-        }
+        Err(refusal) => show_refusal(&user, lang, &form, refusal).await,
     }
+}
+
+/// Where a change stands.
+enum Change<'a> {
+    /// Made, or refused.
+    Done(Outcome),
+    /// Deleting this folder, once the person confirms.
+    Ask(&'a Folder),
+}
+
+/// Makes the change the form asks for, on the folders as listed in `list`.
+async fn change<'a>(
+    user: &CurrentUser,
+    list: &'a FolderList,
+    f: &'static FolderStrings,
+    form: &FolderForm,
+) -> Result<Change<'a>, AppError> {
+    let (typed, parent) = (form.name.as_str(), form.parent.as_str());
+    let named = existing(list, form.folder.as_deref(), f);
+    Ok(Change::Done(match (form.action, named) {
+        (FolderAction::Create, _) => create(user, list, f, typed, parent).await?,
+        (_, Err(refusal)) => Err(refusal),
+        (FolderAction::Delete, Ok(folder)) if !form.confirm.0 => {
+            match changeable(list, folder, f) {
+                Ok(()) => return Ok(Change::Ask(folder)),
+                Err(refusal) => Err(refusal),
+            }
+        }
+        (FolderAction::Delete, Ok(folder)) => delete(user, list, f, folder).await?,
+        (FolderAction::Rename, Ok(folder)) => rename(user, list, f, folder, typed, parent).await?,
+        (FolderAction::Subscribe, Ok(folder)) => subscribe(user, f, folder, true).await?,
+        (FolderAction::Unsubscribe, Ok(folder)) => subscribe(user, f, folder, false).await?,
+    }))
+}
+
+/// The page again, saying why the change was not made, with what was typed still in its
+/// form.
+async fn show_refusal(
+    user: &CurrentUser,
+    lang: Lang,
+    form: &FolderForm,
+    refusal: Refusal,
+) -> Result<Response, AppError> {
+    let t = lang.strings();
+    let list = folder_list(user).await?;
+    let (typed, parent) = (form.name.as_str(), form.parent.as_str());
+    let blank = || name_form(&list, t, "", "", None, None);
+    let (create, rename, error) = match refusal {
+        Refusal::Create(e) => (
+            name_form(&list, t, typed, parent, None, Some(e)),
+            None,
+            None,
+        ),
+        Refusal::Rename(e) => {
+            let folder = form.folder.as_deref().and_then(|name| list.find(name));
+            let rename = folder.map(|folder| renaming(&list, t, folder, typed, parent, Some(e)));
+            (blank(), rename, None)
+        }
+        Refusal::Page(e) => (blank(), None, Some(e)),
+    };
+    let page = page(user, lang, &list, error, create, rename).await?;
+    Ok((StatusCode::BAD_REQUEST, page).into_response())
 }
 
 /// What a change did ("Folder “X” created."), or why it was not made.
@@ -248,7 +270,7 @@ async fn create(
             Box::pin(async move { create_folder(imap, &wire).await })
         })
         .await;
-    Ok(match refused(user, f, done)? {
+    Ok(match refused(f, done)? {
         None => Ok((f.notice_created)(name.as_str())),
         Some(said) => Err(Refusal::Create(said)),
     })
@@ -289,7 +311,7 @@ async fn rename(
             Box::pin(async move { folder_changes::rename(imap, &from, &to, &moves).await })
         })
         .await;
-    Ok(match refused(user, f, done)? {
+    Ok(match refused(f, done)? {
         None => Ok((f.notice_renamed)(&folder.name, to.as_str())),
         Some(said) => Err(Refusal::Rename(said)),
     })
@@ -312,7 +334,7 @@ async fn delete(
             Box::pin(async move { folder_changes::delete(imap, &doomed).await })
         })
         .await;
-    Ok(match refused(user, f, done)? {
+    Ok(match refused(f, done)? {
         None => Ok((f.notice_deleted)(&folder.name)),
         Some(said) => Err(Refusal::Page(said)),
     })
@@ -337,7 +359,7 @@ async fn subscribe(
     } else {
         f.notice_unsubscribed
     };
-    Ok(match refused(user, f, done)? {
+    Ok(match refused(f, done)? {
         None => Ok(notice(&folder.name)),
         Some(said) => Err(Refusal::Page(said)),
     })
@@ -349,7 +371,7 @@ async fn ask_to_delete(
     lang: Lang,
     list: &FolderList,
     folder: &Folder,
-    fields: &Fields,
+    form: &FolderForm,
 ) -> Result<Response, AppError> {
     let f = lang.strings().folder_admin;
     let mut warnings = Vec::new();
@@ -364,7 +386,7 @@ async fn ask_to_delete(
     let chrome = chrome(user, lang, "", "/folders").await?;
     Ok(confirm_page(
         chrome,
-        fields,
+        form,
         Question {
             question: (f.confirm_delete)(&folder.name),
             warnings,
@@ -378,11 +400,10 @@ async fn ask_to_delete(
 /// The folder a form names (`folder`), if the server has it.
 fn existing<'a>(
     list: &'a FolderList,
-    fields: &Fields,
+    folder: Option<&str>,
     f: &'static FolderStrings,
 ) -> Result<&'a Folder, Refusal> {
-    fields
-        .get("folder")
+    folder
         .and_then(MailboxName::parse)
         .and_then(|name| list.find(name.as_str()))
         .filter(|folder| folder.listed)
@@ -439,7 +460,6 @@ fn explain(f: &'static FolderStrings, problem: &NameProblem) -> String {
 /// `None` when the server did it; what it said when it refused (NO or BAD: a name it does
 /// not allow, no permission, a quota); anything else is the page's error.
 fn refused(
-    user: &CurrentUser,
     f: &'static FolderStrings,
     done: Result<(), MailError>,
 ) -> Result<Option<String>, AppError> {
@@ -449,7 +469,7 @@ fn refused(
             let said = refusal_text(&e).unwrap_or_default();
             Ok(Some((f.err_server)(server_words(&said))))
         }
-        Err(e) => Err(fail(user, e)),
+        Err(e) => Err(e.into()),
     }
 }
 
@@ -590,6 +610,12 @@ fn renaming(
 mod tests {
     use super::*;
 
+    fn parse(value: &str) -> Option<FolderAction> {
+        serde_html_form::from_str::<FolderForm>(&format!("action={value}"))
+            .ok()
+            .map(|form| form.action)
+    }
+
     #[test]
     fn every_folder_action_parses_and_nothing_else() {
         for (value, action) in [
@@ -599,10 +625,11 @@ mod tests {
             ("subscribe", FolderAction::Subscribe),
             ("unsubscribe", FolderAction::Unsubscribe),
         ] {
-            assert_eq!(FolderAction::parse(value), Some(action));
+            assert_eq!(parse(value), Some(action));
+            assert_eq!(action.as_str(), value);
         }
-        assert_eq!(FolderAction::parse("Delete"), None);
-        assert_eq!(FolderAction::parse("move"), None);
+        assert_eq!(parse("Delete"), None);
+        assert_eq!(parse("move"), None);
     }
 
     fn folder(name: &str, role: Option<Role>) -> Folder {
@@ -650,6 +677,32 @@ mod tests {
             changeable(&list, &holder, f),
             Err(Refusal::Page(said)) if said.contains("holds a special folder")
         ));
+    }
+
+    /// The server's text of a NO, as async-imap hands it over.
+    fn as_sent(text: &str) -> String {
+        refusal_text(&ImapError::No(text.to_owned())).unwrap_or_default()
+    }
+
+    #[test]
+    fn people_see_the_servers_text_not_its_debug_formatting() {
+        assert_eq!(
+            as_sent(r#"code: None, info: Some("[ALREADYEXISTS] Mailbox already exists.")"#),
+            "[ALREADYEXISTS] Mailbox already exists."
+        );
+        assert_eq!(
+            as_sent(
+                r#"code: Some(Other("CANNOT", None)), info: Some("Name \"a\\b\" is \u{1b}bad")"#
+            ),
+            "Name \"a\\b\" is \u{1b}bad"
+        );
+        assert_eq!(as_sent("Permission denied"), "Permission denied");
+        assert_eq!(
+            server_words(&as_sent(
+                r#"code: Some(AlreadyExists), info: Some("Mailbox already exists (0.001 + 0.000 secs).")"#
+            )),
+            "Mailbox already exists"
+        );
     }
 
     #[test]

@@ -3,10 +3,9 @@
 //! the count of what a search found and notes on how the list was made. Plus remembering
 //! the sort and conversation choices for the session.
 
-use super::list_query::{FormError, ListQuery, SearchForm};
+use super::list_query::{FormError, ListQuery, SearchForm, SortOrder, Threads};
 use crate::error::AppError;
 use crate::i18n::Strings;
-use crate::imap::sort::Order;
 use crate::imap::view::{Note, PER_FOLDER_CAP};
 use crate::web_session::{CurrentUser, ListPrefs};
 
@@ -24,8 +23,8 @@ pub struct Controls {
     pub error: Option<String>,
     /// "12 messages found".
     pub found: Option<String>,
-    /// (code, label, chosen) for the sort menu.
-    pub sort_options: Vec<(&'static str, &'static str, bool)>,
+    /// The sort menu.
+    pub sort_options: Vec<SortOption>,
     /// The sort menu is offered (conversations come in their own order).
     pub show_sort: bool,
     /// The search's fields, as hidden inputs of the sort form so sorting keeps the search.
@@ -37,16 +36,23 @@ pub struct Controls {
     pub notes: Vec<String>,
 }
 
+/// One entry of the sort menu.
+pub struct SortOption {
+    pub order: SortOrder,
+    pub label: &'static str,
+    pub chosen: bool,
+}
+
 /// Applies `?sort=` and `?threads=` to the session's choices, saving them if they changed,
 /// and returns the choices in force. An unknown sort code is ignored.
 pub async fn remember(user: &CurrentUser, query: &ListQuery) -> Result<ListPrefs, AppError> {
     let mut prefs = user.session.list_prefs().await;
     let before = prefs.clone();
-    if let Some(order) = query.sort.as_deref().and_then(Order::parse) {
-        prefs.sort = (order != Order::default()).then(|| order.code());
+    if let Some(order) = query.sort {
+        prefs.sort = (order != SortOrder::default()).then(|| order.to_string());
     }
-    if let Some(threads) = query.threads.as_deref() {
-        prefs.threads = matches!(threads, "on" | "1" | "true");
+    if let Some(threads) = query.threads {
+        prefs.threads = threads == Threads::On;
     }
     if prefs != before {
         user.session.set_list_prefs(&prefs).await?;
@@ -55,11 +61,11 @@ pub async fn remember(user: &CurrentUser, query: &ListQuery) -> Result<ListPrefs
 }
 
 /// The order the session's choices ask for.
-pub fn order(prefs: &ListPrefs) -> Order {
+pub fn order(prefs: &ListPrefs) -> SortOrder {
     prefs
         .sort
         .as_deref()
-        .and_then(Order::parse)
+        .and_then(|code| code.parse().ok())
         .unwrap_or_default()
 }
 
@@ -103,7 +109,7 @@ pub fn controls(made: Made<'_>, t: &'static Strings) -> Controls {
     let searching = form.is_active();
     let everywhere = searching && form.everywhere();
     let threads = prefs.threads && !everywhere;
-    let chosen = order(prefs).code();
+    let chosen = order(prefs);
     let keep = form.pairs();
     Controls {
         base: base.to_owned(),
@@ -113,17 +119,23 @@ pub fn controls(made: Made<'_>, t: &'static Strings) -> Controls {
         more_open: form.advanced_used(),
         error: error.map(|e| e.message(t)),
         found: total.filter(|_| searching).map(t.search_found),
-        sort_options: t
-            .sort_orders
+        sort_options: SortOrder::ALL
             .iter()
-            .map(|&(code, label)| (code, label, code == chosen))
+            .map(|&order| SortOption {
+                order,
+                label: order.label(t),
+                chosen: order == chosen,
+            })
             .collect(),
         show_sort: !threads,
         threads_href: (!everywhere).then(|| {
             link(
                 base,
                 &keep,
-                &[("threads", if threads { "off" } else { "on" })],
+                &[(
+                    "threads",
+                    if threads { Threads::Off } else { Threads::On }.as_str(),
+                )],
             )
         }),
         keep,
@@ -182,7 +194,7 @@ mod tests {
         assert!(
             c.sort_options
                 .iter()
-                .any(|&(code, _, on)| code == "from-asc" && on)
+                .any(|o| o.order.as_str() == "from-asc" && o.chosen)
         );
     }
 }

@@ -4,10 +4,12 @@
 //! filled in, and turned into search criteria only when they all make sense.
 
 use chrono::NaiveDate;
-use serde::Deserialize;
+use serde::{Deserialize, Deserializer};
 
+use super::form::{codes, known};
 use crate::i18n::Strings;
 use crate::imap::search::Criteria;
+use crate::imap::sort::{Order, SortKey};
 
 /// The longest text a search field takes.
 pub const MAX_FIELD: usize = 200;
@@ -15,14 +17,105 @@ pub const MAX_FIELD: usize = 200;
 #[derive(Debug, Default, Deserialize)]
 pub struct ListQuery {
     pub page: Option<String>,
-    /// `page`: every message on the page starts selected (select-all without JavaScript).
-    pub select: Option<String>,
-    /// A sort code (`from-asc`); remembered for the session.
-    pub sort: Option<String>,
-    /// `on` or `off`; remembered for the session.
-    pub threads: Option<String>,
+    /// Every message on the page starts selected (select-all without JavaScript).
+    #[serde(default, deserialize_with = "known")]
+    pub select: Option<Select>,
+    /// The order asked for; remembered for the session. Unknown orders are ignored.
+    #[serde(default, deserialize_with = "sort_order")]
+    pub sort: Option<SortOrder>,
+    /// Conversations on or off; remembered for the session.
+    pub threads: Option<Threads>,
     #[serde(flatten)]
     pub search: SearchForm,
+}
+
+codes! {
+    /// The orders the sort menu offers, in its order. The code (`from-asc`) is what the menu
+    /// sends and the session keeps; a bare key (`from`) takes its natural direction: newest
+    /// and largest first, names A to Z.
+    #[derive(Default)]
+    pub enum SortOrder {
+        /// Newest arrival first: the folder's own order read backwards.
+        #[default]
+        ArrivalDesc = "arrival-desc" | "arrival",
+        ArrivalAsc = "arrival-asc",
+        DateDesc = "date-desc" | "date",
+        DateAsc = "date-asc",
+        FromAsc = "from-asc" | "from",
+        FromDesc = "from-desc",
+        SubjectAsc = "subject-asc" | "subject",
+        SubjectDesc = "subject-desc",
+        SizeDesc = "size-desc" | "size",
+        SizeAsc = "size-asc",
+    }
+}
+
+impl SortOrder {
+    /// What the server is asked for.
+    pub fn order(self) -> Order {
+        let (key, descending) = match self {
+            SortOrder::ArrivalDesc => (SortKey::Arrival, true),
+            SortOrder::ArrivalAsc => (SortKey::Arrival, false),
+            SortOrder::DateDesc => (SortKey::Date, true),
+            SortOrder::DateAsc => (SortKey::Date, false),
+            SortOrder::FromAsc => (SortKey::From, false),
+            SortOrder::FromDesc => (SortKey::From, true),
+            SortOrder::SubjectAsc => (SortKey::Subject, false),
+            SortOrder::SubjectDesc => (SortKey::Subject, true),
+            SortOrder::SizeDesc => (SortKey::Size, true),
+            SortOrder::SizeAsc => (SortKey::Size, false),
+        };
+        Order { key, descending }
+    }
+
+    /// The menu's name for it.
+    pub fn label(self, t: &'static Strings) -> &'static str {
+        let l = &t.sort_labels;
+        match self {
+            SortOrder::ArrivalDesc => l.arrival_desc,
+            SortOrder::ArrivalAsc => l.arrival_asc,
+            SortOrder::DateDesc => l.date_desc,
+            SortOrder::DateAsc => l.date_asc,
+            SortOrder::FromAsc => l.from_asc,
+            SortOrder::FromDesc => l.from_desc,
+            SortOrder::SubjectAsc => l.subject_asc,
+            SortOrder::SubjectDesc => l.subject_desc,
+            SortOrder::SizeDesc => l.size_desc,
+            SortOrder::SizeAsc => l.size_asc,
+        }
+    }
+}
+
+/// `?sort=` in any case and with spaces around it, as people edit URLs; `None` for an
+/// order Posta does not know, which is ignored.
+fn sort_order<'de, D: Deserializer<'de>>(deserializer: D) -> Result<Option<SortOrder>, D::Error> {
+    let code = Option::<String>::deserialize(deserializer)?;
+    Ok(code.and_then(|c| c.trim().to_ascii_lowercase().parse().ok()))
+}
+
+codes! {
+    /// `?threads=`: conversations grouped or not; anything but on is off.
+    pub enum Threads {
+        On = "on" | "1" | "true",
+        #[serde(other)]
+        Off = "off",
+    }
+}
+
+codes! {
+    /// `?in=`: where a search looks; anything but every folder is this one.
+    pub enum Scope {
+        Folder = "folder",
+        All = "all",
+    }
+}
+
+codes! {
+    /// `?select=`: what starts selected.
+    pub enum Select {
+        /// Every message on the page.
+        Page = "page",
+    }
 }
 
 /// The search form as typed.
@@ -31,7 +124,7 @@ pub struct ListQuery {
 pub struct SearchForm {
     /// Anywhere in the message.
     pub q: String,
-    /// `all`: every folder; anything else: this one.
+    /// Where to search, as typed: see [`Scope`].
     #[serde(rename = "in")]
     pub scope: String,
     pub from: String,
@@ -85,7 +178,7 @@ impl SearchForm {
     }
 
     pub fn everywhere(&self) -> bool {
-        self.scope == "all"
+        self.scope.parse() == Ok(Scope::All)
     }
 
     /// Whether any field asks for something: the list is a search.
@@ -195,6 +288,46 @@ mod tests {
             .unwrap()
             .0
             .search
+    }
+
+    fn query(q: &str) -> ListQuery {
+        let uri: axum::http::Uri = format!("/mail/INBOX?{q}").parse().unwrap();
+        axum::extract::Query::<ListQuery>::try_from_uri(&uri)
+            .unwrap()
+            .0
+    }
+
+    #[test]
+    fn every_sort_order_reads_its_own_code_and_matches_the_servers_order() {
+        for &order in SortOrder::ALL {
+            assert_eq!(query(&format!("sort={order}")).sort, Some(order));
+            assert_eq!(order.to_string(), order.order().code());
+        }
+        assert_eq!(SortOrder::ALL.len(), 10);
+        assert_eq!(SortOrder::default().order(), Order::default());
+    }
+
+    #[test]
+    fn a_sort_is_read_leniently_and_an_unknown_one_ignored() {
+        assert_eq!(query("sort=FROM-ASC").sort, Some(SortOrder::FromAsc));
+        assert_eq!(query("sort=%20date").sort, Some(SortOrder::DateDesc));
+        assert_eq!(query("sort=from").sort, Some(SortOrder::FromAsc));
+        assert_eq!(query("sort=size").sort, Some(SortOrder::SizeDesc));
+        assert_eq!(query("sort=nonsense").sort, None);
+        assert_eq!(query("sort=from-up").sort, None);
+    }
+
+    #[test]
+    fn conversations_are_on_only_when_asked() {
+        for on in ["on", "1", "true"] {
+            assert_eq!(query(&format!("threads={on}")).threads, Some(Threads::On));
+        }
+        for off in ["off", "0", "ON", "yes"] {
+            assert_eq!(query(&format!("threads={off}")).threads, Some(Threads::Off));
+        }
+        assert_eq!(query("q=x").threads, None);
+        assert_eq!(query("select=page").select, Some(Select::Page));
+        assert_eq!(query("select=all").select, None);
     }
 
     #[test]

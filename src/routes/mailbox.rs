@@ -2,16 +2,18 @@
 //! sorted or in conversations (`?q=…&sort=…&threads=on`, see `list_query`).
 
 use axum::Router;
-use axum::extract::{OriginalUri, Path, Query};
+use axum::extract::{OriginalUri, Query};
 use axum::http::StatusCode;
 use axum::http::Uri;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use chrono::{DateTime, Datelike, FixedOffset, Utc};
 
-use super::chrome::{Chrome, chrome, fail, fail_in, folder_list, label, move_targets};
+use super::actions::Action;
+use super::chrome::{Chrome, MoveTarget, chrome, folder_list, in_mailbox, label, move_targets};
+use super::extract::MailboxPath;
 use super::list_controls::{self, Controls, Made, link};
-use super::list_query::ListQuery;
+use super::list_query::{FormError, ListQuery, Scope, SearchForm, Select};
 use super::render;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
@@ -23,7 +25,7 @@ use crate::imap::sort::Order;
 use crate::imap::view::{self, FolderRef, Listing, View};
 use crate::message::text::human_size;
 use crate::state::AppState;
-use crate::web_session::CurrentUser;
+use crate::web_session::{CurrentUser, ListPrefs};
 
 pub fn router() -> Router<AppState> {
     Router::new().route("/mail/{mailbox}", get(show_mailbox))
@@ -43,13 +45,19 @@ struct Row {
     flagged: bool,
     answered: bool,
     attachments: bool,
-    /// The folder it is in (label, link), in results from all folders.
-    folder: Option<(String, String)>,
+    /// The folder it is in, in results from all folders.
+    folder: Option<FolderCell>,
     /// Indent in a conversation, capped so deep threads stay readable.
     depth: u32,
     /// "4 messages in this conversation" on a conversation's first line.
     thread_title: Option<String>,
     thread_size: u32,
+}
+
+/// The folder a search result is in.
+struct FolderCell {
+    label: String,
+    href: String,
 }
 
 /// Links to move between pages; `None` where there is nowhere to go.
@@ -80,7 +88,7 @@ struct MailboxPage {
     validity: u32,
     here: String,
     in_junk: bool,
-    move_targets: Vec<(String, String, usize)>,
+    move_targets: Vec<MoveTarget>,
     /// "Empty Trash" / "Empty Spam" in those folders.
     empty_label: Option<&'static str>,
     /// This page with every message selected, or with none when they all are.
@@ -94,99 +102,140 @@ async fn show_mailbox(
     user: CurrentUser,
     lang: Lang,
     OriginalUri(uri): OriginalUri,
-    Path(mailbox): Path<String>,
+    MailboxPath(name): MailboxPath,
     Query(query): Query<ListQuery>,
 ) -> Result<Response, AppError> {
-    let name = MailboxName::parse(&mailbox).ok_or(AppError::MailboxNotFound(mailbox.clone()))?;
-    // A page number that is not a number is shown as the first page, not an error.
-    let number = query
-        .page
-        .as_deref()
-        .and_then(|p| p.trim().parse::<u32>().ok())
-        .unwrap_or(1);
     let prefs = list_controls::remember(&user, &query).await?;
-    let form = &query.search.cleaned();
-    let everywhere = form.is_active() && form.everywhere();
-    let criteria = form.is_active().then(|| form.criteria()).transpose();
+    let form = query.search.cleaned();
     let folders = folder_list(&user).await?;
-    let (listing, error) = match criteria {
-        Ok(criteria) => {
-            // Conversations come in their own order (latest activity first).
-            let threads = prefs.threads && !everywhere;
-            let view = View {
-                criteria,
-                order: if threads {
-                    Order::default()
-                } else {
-                    list_controls::order(&prefs)
-                },
-                threads,
-            };
-            (
-                load(&user, &name, &folders, view, everywhere, number).await?,
-                None,
-            )
+    let (listing, error) = match view_of(&form, &prefs) {
+        Ok((view, everywhere)) => {
+            let number = page_number(&query);
+            let listing = load(&user, &name, &folders, view, everywhere, number).await?;
+            (listing, None)
         }
         Err(e) => (Listing::empty(), Some(e)),
     };
-    let Listing { page, notes } = listing;
     let here = uri.path_and_query().map_or("/", |p| p.as_str());
     let chrome = chrome(&user, lang, name.as_str(), here).await?;
-    let t = chrome.t;
-    let folder = folders.find(name.as_str());
-    let title = folder
-        .map(|f| label(f, t))
-        .unwrap_or_else(|| name.as_str().to_owned());
-    let role = folder.and_then(|f| f.role);
-    let all_checked = query.select.as_deref() == Some("page");
-    // Actions come back to this page as it is, not to its select-all variant.
-    let back = with_param(&uri, "select", None);
-    let base = name.url();
-    let now = Utc::now();
-    let rows = page
-        .messages
-        .iter()
-        .map(|m| row(m, &base, &folders, t, now))
-        .collect();
-    let controls = list_controls::controls(
-        Made {
-            base: &base,
-            form,
-            prefs: &prefs,
-            error: error.as_ref(),
-            total: error.is_none().then_some(page.total),
-            notes: &notes,
-        },
-        t,
-    );
-    let pager = pager(&page, &base, &controls.keep);
     let status = if error.is_some() {
         StatusCode::BAD_REQUEST
     } else {
         StatusCode::OK
     };
-    let html = render(&MailboxPage {
-        title,
-        rows,
-        pager,
+    let page = mailbox_page(
+        chrome,
+        Shown {
+            name: &name,
+            folders: &folders,
+            uri: &uri,
+            all_checked: query.select == Some(Select::Page),
+            form: &form,
+            prefs: &prefs,
+            error: error.as_ref(),
+            listing,
+        },
+    );
+    Ok((status, render(&page)).into_response())
+}
+
+/// `?page=`; one that is not a number is the first page, not an error.
+fn page_number(query: &ListQuery) -> u32 {
+    query
+        .page
+        .as_deref()
+        .and_then(|p| p.trim().parse::<u32>().ok())
+        .unwrap_or(1)
+}
+
+/// What to ask the server for (the search, if any, and the order), and whether in every
+/// folder; or what is wrong with the search form.
+fn view_of(form: &SearchForm, prefs: &ListPrefs) -> Result<(View, bool), FormError> {
+    let everywhere = form.is_active() && form.everywhere();
+    let criteria = form.is_active().then(|| form.criteria()).transpose()?;
+    // Conversations come in their own order (latest activity first).
+    let threads = prefs.threads && !everywhere;
+    let order = if threads {
+        Order::default()
+    } else {
+        list_controls::order(prefs).order()
+    };
+    let view = View {
+        criteria,
+        order,
+        threads,
+    };
+    Ok((view, everywhere))
+}
+
+/// Everything the list page shows, besides the frame.
+struct Shown<'a> {
+    name: &'a MailboxName,
+    folders: &'a FolderList,
+    /// This page's address, for links that change one parameter.
+    uri: &'a Uri,
+    /// Every message on the page starts ticked.
+    all_checked: bool,
+    form: &'a SearchForm,
+    prefs: &'a ListPrefs,
+    error: Option<&'a FormError>,
+    listing: Listing,
+}
+
+fn mailbox_page(chrome: Chrome, shown: Shown<'_>) -> MailboxPage {
+    let Shown {
+        name,
+        folders,
+        uri,
+        all_checked,
+        form,
+        prefs,
+        error,
+        listing: Listing { page, notes },
+    } = shown;
+    let t = chrome.t;
+    let folder = folders.find(name.as_str());
+    let role = folder.and_then(|f| f.role);
+    let base = name.url();
+    let now = Utc::now();
+    let made = Made {
+        base: &base,
+        form,
+        prefs,
+        error,
+        total: error.is_none().then_some(page.total),
+        notes: &notes,
+    };
+    let controls = list_controls::controls(made, t);
+    let select = (!all_checked).then_some(Select::Page.as_str());
+    MailboxPage {
+        title: folder
+            .map(|f| label(f, t))
+            .unwrap_or_else(|| name.as_str().to_owned()),
+        rows: page
+            .messages
+            .iter()
+            .map(|m| row(m, &base, folders, t, now))
+            .collect(),
+        pager: pager(&page, &base, &controls.keep),
         bulk: !controls.everywhere,
         controls,
         actions_href: format!("{base}/actions"),
         validity: page.uid_validity,
         in_junk: role == Some(Role::Junk),
-        move_targets: move_targets(&folders, name.as_str(), t),
+        move_targets: move_targets(folders, name.as_str(), t),
         empty_label: match role {
             Some(Role::Trash) => Some(t.empty_trash),
             Some(Role::Junk) => Some(t.empty_junk),
             _ => None,
         },
-        select_href: with_param(&uri, "select", (!all_checked).then_some("page")),
-        here: back,
+        select_href: with_param(uri, "select", select),
+        // Actions come back to this page as it is, not to its select-all variant.
+        here: with_param(uri, "select", None),
         all_checked,
         select_folder: (t.select_folder)(page.total),
         chrome,
-    });
-    Ok((status, html).into_response())
+    }
 }
 
 /// Asks the server for the page: in this folder, or (a search `in=all`) in every
@@ -230,7 +279,7 @@ async fn load(
                 })
             })
             .await
-            .map_err(|e| fail(user, e));
+            .map_err(AppError::from);
     }
     let wire = name.wire();
     user.mail
@@ -239,7 +288,7 @@ async fn load(
             Box::pin(async move { view::folder_page(imap, &wire, &view, number).await })
         })
         .await
-        .map_err(|e| fail_in(user, name, e))
+        .map_err(in_mailbox(name))
 }
 
 /// Conversations indent at most this deep.
@@ -252,15 +301,15 @@ fn row(
     t: &'static Strings,
     now: DateTime<Utc>,
 ) -> Row {
-    let folder = m.folder.as_deref().map(|name| {
-        let shown = folders
+    let folder = m.folder.as_deref().map(|name| FolderCell {
+        label: folders
             .find(name)
             .map(|f| label(f, t))
-            .unwrap_or_else(|| name.to_owned());
-        (shown, mailbox_url(name))
+            .unwrap_or_else(|| name.to_owned()),
+        href: mailbox_url(name),
     });
     let href = match &folder {
-        Some((_, url)) => format!("{url}/{}", m.uid),
+        Some(folder) => format!("{}/{}", folder.href, m.uid),
         None => format!("{base}/{}", m.uid),
     };
     Row {

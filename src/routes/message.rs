@@ -1,24 +1,28 @@
 //! One message: `/mail/{mailbox}/{uid}`. Headers; then each part the message shows, in
 //! order — plain text escaped and linkified, HTML in a sandboxed iframe fed by
-//! [`super::parts`], inline images, forwarded messages with their own parts — and the
+//! [`super::body_document`], inline images, forwarded messages with their own parts — and the
 //! attachments. Remote content loads only when asked (`?remote=1`, or a sender the person
 //! trusts for this session). Opening a message marks it read.
 
 use axum::Form;
 use axum::Router;
-use axum::extract::{Path, Query};
+use axum::extract::Query;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use serde::Deserialize;
 
-use super::chrome::{Chrome, chrome, fail_in, folder_list, label, move_targets};
-use super::parts::{self, DocumentRequest};
+use super::actions::Action;
+use super::body_document::{self, DocumentRequest};
+use super::chrome::{Chrome, MoveTarget, chrome, folder_list, in_mailbox, label, move_targets};
+use super::extract::MessagePath;
+use super::form::{Ticked, codes};
 use super::render;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
 use crate::imap::MailboxName;
+use crate::imap::folders::{FolderList, Role};
 use crate::imap::reading::Opened;
-use crate::message::headers::{self, Person};
+use crate::message::headers::{self, Headers, Person};
 use crate::message::structure::{Attachment, Block, Envelope, PartPath, Prefer, TextKind, View};
 use crate::message::text::human_size;
 use crate::message::{charset, plain_to_html};
@@ -29,17 +33,6 @@ pub fn router() -> Router<AppState> {
     Router::new()
         .route("/mail/{mailbox}/{uid}", get(show_message))
         .route("/mail/{mailbox}/{uid}/remote", post(trust_sender))
-}
-
-/// Parses the mailbox and UID of a message URL.
-pub fn message_address(mailbox: &str, uid: &str) -> Result<(MailboxName, u32), AppError> {
-    let name = MailboxName::parse(mailbox).ok_or(AppError::MailboxNotFound(mailbox.to_owned()))?;
-    let uid = uid
-        .parse()
-        .ok()
-        .filter(|&u| u > 0)
-        .ok_or(AppError::MessageNotFound)?;
-    Ok((name, uid))
 }
 
 /// Fetches what showing (or answering) message `uid` of `name` needs, marking it read.
@@ -53,7 +46,7 @@ pub async fn open_message(
         .mail
         .open_message(name, uid, prefer)
         .await
-        .map_err(|e| fail_in(user, name, e))?
+        .map_err(in_mailbox(name))?
         .ok_or(AppError::MessageNotFound)?;
     if opened.was_unseen {
         user.mail.invalidate_folders();
@@ -63,10 +56,20 @@ pub async fn open_message(
 
 #[derive(Deserialize, Default)]
 struct MessageQuery {
-    /// `plain` to prefer the plain-text alternative.
-    view: Option<String>,
-    /// `1` to load remote content for this view.
-    remote: Option<String>,
+    /// Which alternative to show, when the message has two.
+    view: Option<Alternative>,
+    /// Load remote content for this view.
+    #[serde(default)]
+    remote: Ticked,
+}
+
+codes! {
+    /// `?view=`: the plain-text alternative, or (anything else) the formatted one.
+    pub enum Alternative {
+        Plain = "plain",
+        #[serde(other)]
+        Formatted = "html",
+    }
 }
 
 /// Something shown in the body, in order. Forwarded messages open and close around their
@@ -115,7 +118,7 @@ struct MessagePage {
     attachments: Vec<AttachmentRow>,
     signed: bool,
     /// The other alternative (plain or formatted), when the message has both.
-    switch_view: Option<(String, &'static str)>,
+    switch_view: Option<Link>,
     remote_blocked: usize,
     remote_shown: bool,
     /// `?remote=1` of this page, to show remote content once.
@@ -132,8 +135,8 @@ struct MessagePage {
     validity: u32,
     flagged: bool,
     in_junk: bool,
-    /// Folders it can be moved to: (name, label, depth).
-    move_targets: Vec<(String, String, usize)>,
+    /// Folders it can be moved to.
+    move_targets: Vec<MoveTarget>,
     /// `{mailbox}/{uid}` for the reply and forward links, the mailbox percent-encoded.
     answer_ref: String,
 }
@@ -141,71 +144,82 @@ struct MessagePage {
 async fn show_message(
     user: CurrentUser,
     lang: Lang,
-    Path((mailbox, uid)): Path<(String, String)>,
+    message: MessagePath,
     Query(query): Query<MessageQuery>,
 ) -> Result<Response, AppError> {
-    let (name, uid) = message_address(&mailbox, &uid)?;
-    let prefer = match query.view.as_deref() {
-        Some("plain") => Prefer::Plain,
+    let name = &message.mailbox;
+    let prefer = match query.view {
+        Some(Alternative::Plain) => Prefer::Plain,
         _ => Prefer::Html,
     };
-    let opened = open_message(&user, &name, uid, prefer).await?;
-
+    let opened = open_message(&user, name, message.uid, prefer).await?;
     let head = headers::parse(&opened.header);
     let sender = head
         .from
         .first()
         .map(|p| p.address.to_lowercase())
         .unwrap_or_default();
-    let remote = query.remote.as_deref() == Some("1")
+    let remote = query.remote.0
         || (!sender.is_empty() && user.session.remote_senders().await.contains(&sender));
-
     let t = lang.strings();
-    let base = format!("{}/{uid}", name.url());
-    let mut builder = Builder {
-        user: &user,
-        name: &name,
-        opened: &opened,
-        base: &base,
-        remote,
-        t,
-        items: Vec::new(),
-        remote_blocked: 0,
-        has_text: false,
-    };
-    builder.add_blocks(&opened.view);
-    let Builder {
-        items,
-        remote_blocked,
-        has_text,
-        ..
-    } = builder;
-
+    let base = message.url();
+    let body = Builder::new(&user, name, &opened, &base, remote, t).build();
     let chrome = chrome(&user, lang, name.as_str(), &base).await?;
     let folders = folder_list(&user).await?;
-    let back_label = folders
-        .find(name.as_str())
-        .map(|f| label(f, t))
-        .unwrap_or_else(|| name.as_str().to_owned());
-    let here = folders.find(name.as_str());
-    let in_junk = here.and_then(|f| f.role) == Some(crate::imap::folders::Role::Junk);
-    let move_targets = move_targets(&folders, name.as_str(), t);
-    let switch_view = opened.view.has_alternative.then(|| match prefer {
-        Prefer::Html => (format!("{base}?view=plain"), t.show_plain),
-        Prefer::Plain => (base.clone(), t.show_html),
-    });
-    let remote_href = match prefer {
-        Prefer::Html => format!("{base}?remote=1"),
-        Prefer::Plain => format!("{base}?view=plain&remote=1"),
-    };
-    Ok(render(&MessagePage {
+    Ok(render(&message_page(
+        chrome,
+        Shown {
+            message: &message,
+            folders: &folders,
+            opened: &opened,
+            head,
+            sender,
+            body,
+            remote,
+            prefer,
+        },
+    )))
+}
+
+/// Everything the message page shows, besides the frame.
+struct Shown<'a> {
+    message: &'a MessagePath,
+    folders: &'a FolderList,
+    opened: &'a Opened,
+    head: Headers,
+    /// The first sender's address, lowercase; empty when there is none.
+    sender: String,
+    body: Body,
+    /// Remote content is loaded.
+    remote: bool,
+    prefer: Prefer,
+}
+
+fn message_page(chrome: Chrome, shown: Shown<'_>) -> MessagePage {
+    let Shown {
+        message,
+        folders,
+        opened,
+        head,
+        sender,
+        body,
+        remote,
+        prefer,
+    } = shown;
+    let (t, name, uid) = (chrome.t, &message.mailbox, message.uid);
+    let base = message.url();
+    let folder = folders.find(name.as_str());
+    let plain = format!("{base}?view={}", Alternative::Plain);
+    MessagePage {
         subject: if head.subject.trim().is_empty() {
             t.no_subject.to_owned()
         } else {
             head.subject
         },
         back_href: name.url(),
-        back_label,
+        back_label: folder
+            .map(|f| label(f, t))
+            .unwrap_or_else(|| name.as_str().to_owned()),
         from: head.from,
         to: head.to,
         cc: head.cc,
@@ -213,22 +227,34 @@ async fn show_message(
         all_headers: charset::decode(&opened.header, None),
         attachments: attachment_rows(&opened.view.attachments, &base, t),
         signed: opened.view.signed,
-        items,
-        switch_view,
-        remote_blocked,
+        items: body.items,
+        switch_view: opened.view.has_alternative.then(|| match prefer {
+            Prefer::Html => Link {
+                href: plain.clone(),
+                label: t.show_plain,
+            },
+            Prefer::Plain => Link {
+                href: base.clone(),
+                label: t.show_html,
+            },
+        }),
+        remote_blocked: body.remote_blocked,
         remote_shown: remote,
-        remote_href,
+        remote_href: match prefer {
+            Prefer::Html => format!("{base}?remote=1"),
+            Prefer::Plain => format!("{plain}&remote=1"),
+        },
         trust_action: format!("{base}/remote"),
         sender,
         raw_href: format!("{base}/raw"),
         eml_href: format!("{base}/raw?download=1"),
-        has_text,
+        has_text: body.has_text,
         actions_href: format!("{}/actions", name.url()),
         uid,
         validity: opened.message.uid_validity(),
         flagged: opened.flagged,
-        in_junk,
-        move_targets,
+        in_junk: folder.and_then(|f| f.role) == Some(Role::Junk),
+        move_targets: move_targets(folders, name.as_str(), t),
         answer_ref: format!(
             "{}/{uid}",
             percent_encoding::utf8_percent_encode(
@@ -237,7 +263,22 @@ async fn show_message(
             )
         ),
         chrome,
-    }))
+    }
+}
+
+/// A link and its words.
+struct Link {
+    href: String,
+    label: &'static str,
+}
+
+/// The message's body as the page shows it.
+struct Body {
+    items: Vec<Item>,
+    /// Remote images, styles and fonts held back in its HTML parts.
+    remote_blocked: usize,
+    /// Whether it has any text to show.
+    has_text: bool,
 }
 
 /// Walks a view into page items, cleaning HTML parts into the session's document cache.
@@ -253,7 +294,38 @@ struct Builder<'a> {
     has_text: bool,
 }
 
-impl Builder<'_> {
+impl<'a> Builder<'a> {
+    fn new(
+        user: &'a CurrentUser,
+        name: &'a MailboxName,
+        opened: &'a Opened,
+        base: &'a str,
+        remote: bool,
+        t: &'static Strings,
+    ) -> Self {
+        Builder {
+            user,
+            name,
+            opened,
+            base,
+            remote,
+            t,
+            items: Vec::new(),
+            remote_blocked: 0,
+            has_text: false,
+        }
+    }
+
+    /// The body of the opened message.
+    fn build(mut self) -> Body {
+        self.add_blocks(&self.opened.view);
+        Body {
+            items: self.items,
+            remote_blocked: self.remote_blocked,
+            has_text: self.has_text,
+        }
+    }
+
     fn add_blocks(&mut self, view: &View) {
         for block in &view.blocks {
             match block {
@@ -300,10 +372,10 @@ impl Builder<'_> {
                     path,
                     remote: self.remote,
                 };
-                let document = parts::html_document(&request, &raw.bytes);
+                let document = body_document::html_document(&request, &raw.bytes);
                 self.remote_blocked += document.remote_blocked;
                 self.items.push(Item::Html {
-                    src: parts::body_src(self.base, path, self.remote),
+                    src: body_document::body_src(self.base, path, self.remote),
                 });
             }
         }
@@ -347,11 +419,10 @@ struct TrustForm {
 /// again, now with its remote content.
 async fn trust_sender(
     user: CurrentUser,
-    Path((mailbox, uid)): Path<(String, String)>,
+    message: MessagePath,
     Form(form): Form<TrustForm>,
 ) -> Result<Response, AppError> {
     user.check_csrf(&form.csrf)?;
-    let (name, uid) = message_address(&mailbox, &uid)?;
     let sender = form.sender.trim();
     if sender.is_empty()
         || sender.len() > 320
@@ -361,5 +432,5 @@ async fn trust_sender(
         return Err(AppError::BadRequest("sender is not an address".into()));
     }
     user.session.allow_remote_from(sender).await?;
-    Ok(Redirect::to(&format!("{}/{uid}", name.url())).into_response())
+    Ok(Redirect::to(&message.url()).into_response())
 }

@@ -1,12 +1,15 @@
 //! HTTP routes, one module per feature, merged here with the layers every page shares:
-//! security headers, error pages in the person's language, compression.
+//! security headers, error pages in the person's language, ending sessions the mail server
+//! ended, compression.
 
 pub mod actions;
 pub mod assets;
 pub mod auth;
+pub mod body_document;
 pub mod chrome;
 pub mod compose;
 pub mod confirm;
+pub mod extract;
 pub mod folders;
 pub mod form;
 pub mod guard;
@@ -15,6 +18,7 @@ pub mod list_query;
 pub mod mailbox;
 pub mod message;
 pub mod parts;
+pub mod session_end;
 pub mod settings;
 
 use askama::Template;
@@ -53,6 +57,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.clone(),
             guard::check_origin,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.mail.clone(),
+            session_end::end_sessions,
         ))
         .layer(middleware::from_fn(error_pages))
         .layer(middleware::from_fn(security_headers))

@@ -17,15 +17,15 @@ use bytes::Bytes;
 use futures::Stream;
 use serde::Deserialize;
 
-use super::chrome::fail_in;
-use super::message::message_address;
-use crate::account::{AccountSession, Document, DocumentKey};
+use super::body_document::{DocumentRequest, html_document};
+use super::chrome::in_mailbox;
+use super::extract::MessagePath;
+use super::form::Ticked;
+use crate::account::{AccountSession, Document};
 use crate::error::AppError;
 use crate::imap::reading::{self, Transfer};
 use crate::imap::{MailError, MailboxName, MessageRef};
-use crate::message::decode_text;
 use crate::message::params;
-use crate::message::sanitize::{self, Policy};
 use crate::message::structure::{self, Part, PartPath, Prefer, TextKind, previewable};
 use crate::message::transfer::{Decoder, Encoding};
 use crate::state::AppState;
@@ -62,65 +62,6 @@ fn body_csp(remote: bool) -> &'static str {
 const PART_CSP: &str = "sandbox; default-src 'none'; img-src 'self' data:; style-src 'unsafe-inline'; \
      frame-ancestors 'none'";
 
-/// The iframe URL of an HTML part.
-pub fn body_src(base: &str, path: &PartPath, remote: bool) -> String {
-    let remote = if remote { "&remote=1" } else { "" };
-    format!("{base}/body?part={path}{remote}")
-}
-
-/// Everything needed to turn one HTML part into the iframe's document.
-pub struct DocumentRequest<'a> {
-    pub mail: &'a AccountSession,
-    pub name: &'a MailboxName,
-    pub key: &'a MessageRef,
-    pub structure: &'a Part,
-    pub path: &'a PartPath,
-    pub remote: bool,
-}
-
-/// The sanitised document of an HTML part, from the session's cache or cleaned now from
-/// `raw` (the part as fetched) and cached. `cid:` images become Posta's own part URLs with an
-/// inline token, since the sandboxed iframe's requests carry no cookie.
-pub fn html_document(request: &DocumentRequest<'_>, raw: &[u8]) -> Arc<Document> {
-    let key = DocumentKey {
-        message: request.key.clone(),
-        part: request.path.clone(),
-        remote: request.remote,
-    };
-    if let Some(document) = request.mail.document(&key) {
-        return document;
-    }
-    let html = request
-        .structure
-        .find(request.path)
-        .map(|part| decode_text(part, raw))
-        .unwrap_or_default();
-    let uid = request.key.uid();
-    let base = format!("{}/{uid}", request.name.url());
-    let cid = |id: &str| -> Option<String> {
-        let part = request.structure.by_content_id(id)?;
-        if !previewable(&part.mime) {
-            return None;
-        }
-        let number = part.path.to_string();
-        let token = request.mail.inline_token(request.name, uid, &part.path);
-        Some(format!("{base}/part/{number}?inline=1&t={token}"))
-    };
-    let cleaned = sanitize::clean(
-        &html,
-        &Policy {
-            remote: request.remote,
-            cid: &cid,
-        },
-    );
-    let document = Arc::new(Document {
-        html: Bytes::from(sanitize::document(&cleaned)),
-        remote_blocked: cleaned.remote_blocked,
-    });
-    request.mail.keep_document(key, document.clone());
-    document
-}
-
 /// The structure of a message, from the session's cache or the server.
 async fn structure(
     mail: &AccountSession,
@@ -133,23 +74,40 @@ async fn structure(
 #[derive(Deserialize)]
 struct BodyQuery {
     part: Option<String>,
-    remote: Option<String>,
+    /// The document with remote content allowed.
+    #[serde(default)]
+    remote: Ticked,
 }
 
 async fn show_body(
     user: CurrentUser,
-    Path((mailbox, uid)): Path<(String, String)>,
+    message: MessagePath,
     Query(query): Query<BodyQuery>,
 ) -> Result<Response, AppError> {
-    let (name, uid) = message_address(&mailbox, &uid)?;
-    let remote = query.remote.as_deref() == Some("1");
-    let (key, structure) = structure(&user.mail, &name, uid)
+    let MessagePath { mailbox: name, uid } = &message;
+    let remote = query.remote.0;
+    let (key, structure) = structure(&user.mail, name, *uid)
         .await
-        .map_err(|e| fail_in(&user, &name, e))?
+        .map_err(in_mailbox(name))?
         .ok_or(AppError::MessageNotFound)?;
-    let path = match query.part.as_deref() {
+    let path = html_part(&structure, query.part.as_deref())?;
+    let request = DocumentRequest {
+        mail: &user.mail,
+        name,
+        key: &key,
+        structure: &structure,
+        path: &path,
+        remote,
+    };
+    let document = document(&user, &request).await?;
+    Ok(body_response(&document, remote))
+}
+
+/// The HTML part the iframe asks for (`?part=`), else the one the message page shows.
+fn html_part(structure: &Part, asked: Option<&str>) -> Result<PartPath, AppError> {
+    let path = match asked {
         Some(p) => PartPath::parse(p).ok_or(AppError::NotFound)?,
-        None => structure::texts(&structure::plan(&structure, Prefer::Html))
+        None => structure::texts(&structure::plan(structure, Prefer::Html))
             .into_iter()
             .find(|(_, kind)| *kind == TextKind::Html)
             .map(|(path, _)| path)
@@ -158,35 +116,32 @@ async fn show_body(
     if structure.find(&path).is_none_or(|p| p.mime != "text/html") {
         return Err(AppError::NotFound);
     }
-    let request = DocumentRequest {
-        mail: &user.mail,
-        name: &name,
-        key: &key,
-        structure: &structure,
-        path: &path,
-        remote,
-    };
-    let cached = DocumentKey {
-        message: key.clone(),
-        part: path.clone(),
-        remote,
-    };
-    let document = match user.mail.document(&cached) {
-        Some(document) => document,
-        None => {
-            let raw = user
-                .mail
-                .run(|imap| {
-                    let (key, path) = (key.clone(), path.clone());
-                    Box::pin(async move { reading::text_part(imap, &key, &path).await })
-                })
-                .await
-                .map_err(|e| fail_in(&user, &name, e))?
-                .ok_or(AppError::MessageNotFound)?;
-            html_document(&request, &raw.bytes)
-        }
-    };
-    Ok((
+    Ok(path)
+}
+
+/// The sanitised document, from the session's cache or made now from the part's text.
+async fn document(
+    user: &CurrentUser,
+    request: &DocumentRequest<'_>,
+) -> Result<Arc<Document>, AppError> {
+    if let Some(document) = user.mail.document(&request.cache_key()) {
+        return Ok(document);
+    }
+    let raw = user
+        .mail
+        .run(|imap| {
+            let (key, path) = (request.key.clone(), request.path.clone());
+            Box::pin(async move { reading::text_part(imap, &key, &path).await })
+        })
+        .await
+        .map_err(in_mailbox(request.name))?
+        .ok_or(AppError::MessageNotFound)?;
+    Ok(html_document(request, &raw.bytes))
+}
+
+/// The iframe's document, with the policy that keeps it from running or reaching out.
+fn body_response(document: &Document, remote: bool) -> Response {
+    (
         [
             (
                 header::CONTENT_TYPE,
@@ -203,13 +158,20 @@ async fn show_body(
         ],
         document.html.clone(),
     )
-        .into_response())
+        .into_response()
+}
+
+/// `{part}` of the path.
+#[derive(Deserialize)]
+struct PartParam {
+    part: String,
 }
 
 #[derive(Deserialize)]
 struct PartQuery {
-    /// `1` to show the part in the browser (only raster images ever are).
-    inline: Option<String>,
+    /// Show the part in the browser (only raster images ever are).
+    #[serde(default)]
+    inline: Ticked,
     /// Inline token from a sanitised document's `cid:` image (see `account::inline_tokens`).
     t: Option<String>,
 }
@@ -217,10 +179,14 @@ struct PartQuery {
 async fn download_part(
     user: Result<CurrentUser, Response>,
     State(state): State<AppState>,
-    Path((mailbox, uid, part)): Path<(String, String, String)>,
+    message: Result<MessagePath, Response>,
+    Path(PartParam { part }): Path<PartParam>,
     Query(query): Query<PartQuery>,
 ) -> Result<Response, AppError> {
-    let (name, uid) = message_address(&mailbox, &uid)?;
+    let MessagePath { mailbox: name, uid } = match message {
+        Ok(message) => message,
+        Err(refusal) => return Ok(refusal),
+    };
     let path = PartPath::parse(&part).ok_or(AppError::NotFound)?;
     let (mail, by_token) = match (user, query.t.as_deref()) {
         (Ok(user), _) => (user.mail.clone(), false),
@@ -242,7 +208,7 @@ async fn download_part(
         .find(&path)
         .filter(|p| !p.is_multipart())
         .ok_or(AppError::NotFound)?;
-    let inline = (by_token || query.inline.as_deref() == Some("1")) && previewable(&part.mime);
+    let inline = (by_token || query.inline.0) && previewable(&part.mime);
     if by_token && !inline {
         return Err(AppError::NotFound);
     }
@@ -294,18 +260,19 @@ fn download_type(mime: &str) -> String {
 
 #[derive(Deserialize)]
 struct RawQuery {
-    download: Option<String>,
+    /// As an `.eml` file to save, not text to read.
+    #[serde(default)]
+    download: Ticked,
 }
 
 async fn show_raw(
     user: CurrentUser,
-    Path((mailbox, uid)): Path<(String, String)>,
+    MessagePath { mailbox: name, uid }: MessagePath,
     Query(query): Query<RawQuery>,
 ) -> Result<Response, AppError> {
-    let (name, uid) = message_address(&mailbox, &uid)?;
     let (key, _) = structure(&user.mail, &name, uid)
         .await
-        .map_err(|e| fail_in(&user, &name, e))?
+        .map_err(in_mailbox(&name))?
         .ok_or(AppError::MessageNotFound)?;
     let body = Body::from_stream(stream_section(
         user.mail.clone(),
@@ -313,7 +280,7 @@ async fn show_raw(
         None,
         Encoding::Identity,
     ));
-    Ok(if query.download.as_deref() == Some("1") {
+    Ok(if query.download.0 {
         let file = format!("message-{uid}.eml");
         stream_response(
             body,

@@ -9,6 +9,7 @@ mod sending;
 mod sources;
 
 use axum::Router;
+use axum::extract::multipart::Field;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -20,9 +21,18 @@ use crate::config::Config;
 use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::message::outgoing::build::Upload;
+use crate::routes::form::{Ticked, codes};
 use crate::state::AppState;
 use crate::web_session::CurrentUser;
 use page::{Problem, show};
+
+codes! {
+    /// The compose form's two buttons.
+    pub enum ComposeAction {
+        Send = "send",
+        Draft = "draft",
+    }
+}
 
 pub fn router(config: &Config) -> Router<AppState> {
     // Room for the attachments, their multipart framing and the text; past that the upload is
@@ -41,8 +51,9 @@ struct ComposeQuery {
     reply: Option<String>,
     reply_all: Option<String>,
     forward: Option<String>,
-    /// `1`: forward the original as a `message/rfc822` attachment.
-    attach: Option<String>,
+    /// Forward the original as a `message/rfc822` attachment.
+    #[serde(default)]
+    attach: Ticked,
     draft: Option<u32>,
     /// An address to write to (from a `mailto:`-like link).
     to: Option<String>,
@@ -70,7 +81,7 @@ async fn show_compose(
     } else if let Some(spec) = query.reply_all.as_deref() {
         sources::reply(&user, t, &identity, spec, true).await?
     } else if let Some(spec) = query.forward.as_deref() {
-        let attached = query.attach.as_deref() == Some("1");
+        let attached = query.attach.0;
         sources::forward(&user, t, &identity, spec, attached, limit).await?
     } else {
         Composition {
@@ -92,11 +103,12 @@ async fn show_compose(
 
 /// The posted form.
 #[derive(Default)]
-struct Posted {
+struct ComposeForm {
     csrf: String,
     compose: String,
     fields: Fields,
-    action: String,
+    /// The button pressed; `None` for none Posta knows.
+    action: Option<ComposeAction>,
     /// Attachments already held that stay (their ids).
     keep: Vec<u32>,
     uploads: Vec<Upload>,
@@ -104,15 +116,33 @@ struct Posted {
     too_large: bool,
 }
 
-/// Reads the multipart form, holding at most `limit` bytes of new files in memory.
-async fn read_form(mut multipart: Multipart, limit: u64) -> Result<Posted, Posted> {
-    let mut posted = Posted::default();
+impl ComposeForm {
+    /// Takes a text field.
+    fn set(&mut self, name: &str, value: String) {
+        match name {
+            "csrf" => self.csrf = value,
+            "compose" => self.compose = value,
+            "to" => self.fields.to = value,
+            "cc" => self.fields.cc = value,
+            "bcc" => self.fields.bcc = value,
+            "subject" => self.fields.subject = value,
+            "body" => self.fields.body = value,
+            "action" => self.action = value.parse().ok(),
+            "keep" => self.keep.extend(value.parse::<u32>().ok()),
+            _ => {}
+        }
+    }
+}
+
+/// Reads the multipart form, holding at most `limit` bytes of new files in memory. A form
+/// cut short (past the body limit) or malformed comes back as far as it was read.
+async fn read_form(mut multipart: Multipart, limit: u64) -> Result<ComposeForm, ComposeForm> {
+    let mut posted = ComposeForm::default();
     let mut held = 0u64;
     loop {
-        let mut field = match multipart.next_field().await {
+        let field = match multipart.next_field().await {
             Ok(Some(field)) => field,
             Ok(None) => return Ok(posted),
-            // Cut off (past the body limit) or malformed: keep what was read.
             Err(e) => {
                 tracing::info!(error = %e, "compose form cut short");
                 posted.too_large = true;
@@ -121,66 +151,70 @@ async fn read_form(mut multipart: Multipart, limit: u64) -> Result<Posted, Poste
         };
         let name = field.name().unwrap_or_default().to_owned();
         if name == "attachment" {
-            let file_name = field.file_name().unwrap_or_default().to_owned();
-            let mime = field
-                .content_type()
-                .unwrap_or("application/octet-stream")
-                .to_owned();
-            let mut bytes = Vec::new();
-            let mut over = posted.too_large;
-            loop {
-                match field.chunk().await {
-                    Ok(Some(chunk)) => {
-                        held += chunk.len() as u64;
-                        if held > limit {
-                            over = true;
-                            bytes = Vec::new();
-                        }
-                        if !over {
-                            bytes.extend_from_slice(&chunk);
-                        }
-                    }
-                    Ok(None) => break,
-                    Err(e) => {
-                        tracing::info!(error = %e, "compose upload cut short");
-                        posted.too_large = true;
-                        return Err(posted);
-                    }
-                }
-            }
-            posted.too_large |= over;
-            // A file input left empty still sends a part, without name or bytes.
-            let nothing_chosen = file_name.is_empty() && bytes.is_empty();
-            if !over && !nothing_chosen {
-                posted.uploads.push(Upload {
-                    name: if file_name.is_empty() {
-                        "attachment".into()
-                    } else {
-                        file_name
-                    },
-                    mime,
-                    bytes: bytes.into(),
-                });
-            }
+            let Some(file) = read_file(field, &mut held, limit, posted.too_large).await else {
+                posted.too_large = true;
+                return Err(posted);
+            };
+            posted.too_large |= file.over;
+            posted.uploads.extend(file.upload);
             continue;
         }
-        let value = match field.text().await {
-            Ok(v) => v,
+        match field.text().await {
+            Ok(value) => posted.set(&name, value),
             Err(_) => return Err(posted),
-        };
-        match name.as_str() {
-            "csrf" => posted.csrf = value,
-            "compose" => posted.compose = value,
-            "to" => posted.fields.to = value,
-            "cc" => posted.fields.cc = value,
-            "bcc" => posted.fields.bcc = value,
-            "subject" => posted.fields.subject = value,
-            "body" => posted.fields.body = value,
-            "action" => posted.action = value,
-            "keep" => posted.keep.extend(value.parse::<u32>().ok()),
-            _ => {}
         }
     }
+}
+
+/// One file field as read.
+struct File {
+    /// The file, unless none was chosen or it went over the limit.
+    upload: Option<Upload>,
+    /// The files so far went over the limit.
+    over: bool,
+}
+
+/// Reads one file field, counting its bytes into `held`; once past `limit` (or already
+/// `over` it) the bytes are read and dropped. `None` when the upload was cut short.
+async fn read_file(mut field: Field<'_>, held: &mut u64, limit: u64, over: bool) -> Option<File> {
+    let file_name = field.file_name().unwrap_or_default().to_owned();
+    let mime = field
+        .content_type()
+        .unwrap_or("application/octet-stream")
+        .to_owned();
+    let mut bytes = Vec::new();
+    let mut over = over;
+    loop {
+        match field.chunk().await {
+            Ok(Some(chunk)) => {
+                *held += chunk.len() as u64;
+                if *held > limit {
+                    over = true;
+                    bytes = Vec::new();
+                }
+                if !over {
+                    bytes.extend_from_slice(&chunk);
+                }
+            }
+            Ok(None) => break,
+            Err(e) => {
+                tracing::info!(error = %e, "compose upload cut short");
+                return None;
+            }
+        }
+    }
+    // A file input left empty still sends a part, without name or bytes.
+    let nothing_chosen = file_name.is_empty() && bytes.is_empty();
+    let upload = (!over && !nothing_chosen).then(|| Upload {
+        name: if file_name.is_empty() {
+            "attachment".into()
+        } else {
+            file_name
+        },
+        mime,
+        bytes: bytes.into(),
+    });
+    Some(File { upload, over })
 }
 
 async fn submit_compose(
@@ -230,10 +264,10 @@ async fn submit_compose(
         )
         .await;
     }
-    match posted.action.as_str() {
-        "draft" => sending::save_draft(&user, lang, limit, &id).await,
-        "send" => sending::send(&state, &user, lang, &id).await,
-        _ => Err(AppError::BadRequest("unknown compose action".into())),
+    match posted.action {
+        Some(ComposeAction::Draft) => sending::save_draft(&user, lang, limit, &id).await,
+        Some(ComposeAction::Send) => sending::send(&state, &user, lang, &id).await,
+        None => Err(AppError::BadRequest("unknown compose action".into())),
     }
 }
 

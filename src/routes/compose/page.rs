@@ -7,6 +7,7 @@ use std::sync::Arc;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
+use super::ComposeAction;
 use crate::account::{Answering, Fields};
 use crate::error::AppError;
 use crate::i18n::{ComposeStrings, Lang};
@@ -54,8 +55,7 @@ struct ComposePage {
     title: String,
     compose: String,
     fields: Fields,
-    /// (id, name, size)
-    attachments: Vec<(u32, String, String)>,
+    attachments: Vec<Held>,
     limit: String,
     error_to: Option<String>,
     error_cc: Option<String>,
@@ -65,6 +65,49 @@ struct ComposePage {
     server_said: Option<String>,
     nothing_lost: bool,
     suggestions: Arc<Vec<String>>,
+}
+
+/// A file already attached, with its "keep" box.
+struct Held {
+    id: u32,
+    name: String,
+    size: String,
+}
+
+/// A problem in words: the sentence on top, the server's own, whether to say nothing was
+/// lost, and the address fields' own errors.
+#[derive(Default)]
+struct Said {
+    problem: Option<String>,
+    server_said: Option<String>,
+    nothing_lost: bool,
+    fields: FieldProblems,
+}
+
+fn say(c: &'static ComposeStrings, problem: Problem) -> Said {
+    match problem {
+        Problem::None => Said::default(),
+        Problem::TooLarge(limit) => Said {
+            problem: Some((c.too_large)(&human_size(limit))),
+            ..Said::default()
+        },
+        Problem::Fields(fields) => Said {
+            problem: fields.no_recipients.then(|| c.no_recipients.to_owned()),
+            nothing_lost: true,
+            fields,
+            ..Said::default()
+        },
+        Problem::Send(error) => Said {
+            problem: Some(send_problem(c, &error).to_owned()),
+            server_said: error.server_text().map(str::to_owned),
+            nothing_lost: true,
+            ..Said::default()
+        },
+        Problem::DraftFailed => Said {
+            problem: Some(c.draft_failed.to_owned()),
+            ..Said::default()
+        },
+    }
 }
 
 fn field_error(c: &ComposeStrings, error: &Option<FieldError>) -> Option<String> {
@@ -112,27 +155,7 @@ pub async fn show(
     } else {
         format!("{title}: {}", composition.fields.subject.trim())
     };
-    let (mut problem_text, mut server_said, mut nothing_lost) = (None, None, false);
-    let mut errors = FieldProblems::default();
-    match problem {
-        Problem::None => {}
-        Problem::TooLarge(limit) => {
-            problem_text = Some((c.too_large)(&human_size(limit)));
-        }
-        Problem::Fields(fields) => {
-            if fields.no_recipients {
-                problem_text = Some(c.no_recipients.to_owned());
-            }
-            nothing_lost = true;
-            errors = fields;
-        }
-        Problem::Send(error) => {
-            problem_text = Some(send_problem(c, &error).to_owned());
-            server_said = error.server_text().map(str::to_owned);
-            nothing_lost = true;
-        }
-        Problem::DraftFailed => problem_text = Some(c.draft_failed.to_owned()),
-    }
+    let said = say(c, problem);
     let page = ComposePage {
         title,
         c,
@@ -140,15 +163,19 @@ pub async fn show(
         attachments: composition
             .attachments
             .iter()
-            .map(|(aid, u)| (*aid, u.name.clone(), human_size(u.bytes.len() as u64)))
+            .map(|(aid, u)| Held {
+                id: *aid,
+                name: u.name.clone(),
+                size: human_size(u.bytes.len() as u64),
+            })
             .collect(),
         limit: human_size(limit),
-        error_to: field_error(c, &errors.to),
-        error_cc: field_error(c, &errors.cc),
-        error_bcc: field_error(c, &errors.bcc),
-        problem: problem_text,
-        server_said,
-        nothing_lost,
+        error_to: field_error(c, &said.fields.to),
+        error_cc: field_error(c, &said.fields.cc),
+        error_bcc: field_error(c, &said.fields.bcc),
+        problem: said.problem,
+        server_said: said.server_said,
+        nothing_lost: said.nothing_lost,
         suggestions: suggestions(user).await,
         fields: composition.fields,
         chrome,

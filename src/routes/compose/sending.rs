@@ -21,8 +21,7 @@ use crate::imap::folders::Role;
 use crate::imap::{MailboxName, writing};
 use crate::message::outgoing::addresses::{parse_address, parse_list};
 use crate::message::outgoing::build::{Built, Outgoing, build, new_message_id};
-use crate::routes::actions::role_folder;
-use crate::routes::chrome::folder_list;
+use crate::routes::chrome::{folder_list, role_folder};
 use crate::smtp::{SendError, Submission};
 use crate::state::AppState;
 use crate::web_session::CurrentUser;
@@ -100,24 +99,7 @@ pub async fn save_draft(
 ) -> Result<Response, AppError> {
     let store = user.mail.compositions();
     let mut composition = store.get(id).unwrap_or_default();
-    let mut outgoing = outgoing(sender(user).await?, &composition);
-    for (name, header) in FIELD_HEADERS {
-        let text = field(&composition.fields, name);
-        match parse_list(text) {
-            Ok(list) => match name {
-                "to" => outgoing.to = list,
-                "cc" => outgoing.cc = list,
-                _ => outgoing.bcc = list,
-            },
-            Err(_) => outgoing.draft_headers.push((header, text.to_owned())),
-        }
-    }
-    if let Some(origin) = &composition.origin {
-        outgoing
-            .draft_headers
-            .push((ORIGIN_HEADER, origin.to_header()));
-    }
-    let built = built(user, &outgoing)?;
+    let built = built(user, &draft(sender(user).await?, &composition))?;
     let drafts = folder_for(user, lang, Role::Drafts).await?;
     let appended = user
         .mail
@@ -133,15 +115,8 @@ pub async fn save_draft(
         Ok(uid) => uid,
         Err(e) => {
             tracing::warn!(error = %e, "saving a draft");
-            return show(
-                user,
-                lang,
-                limit,
-                id,
-                Problem::DraftFailed,
-                StatusCode::BAD_GATEWAY,
-            )
-            .await;
+            let problem = Problem::DraftFailed;
+            return show(user, lang, limit, id, problem, StatusCode::BAD_GATEWAY).await;
         }
     };
     if let Some(old) = composition.draft_uid {
@@ -160,6 +135,29 @@ pub async fn save_draft(
     }
 }
 
+/// The draft of `composition`: address fields that parse as addresses, the others kept
+/// as typed in Posta's own headers, with the message it answers.
+fn draft(from: Mailbox, composition: &Composition) -> Outgoing {
+    let mut outgoing = outgoing(from, composition);
+    for (name, header) in FIELD_HEADERS {
+        let text = field(&composition.fields, name);
+        match parse_list(text) {
+            Ok(list) => match name {
+                "to" => outgoing.to = list,
+                "cc" => outgoing.cc = list,
+                _ => outgoing.bcc = list,
+            },
+            Err(_) => outgoing.draft_headers.push((header, text.to_owned())),
+        }
+    }
+    if let Some(origin) = &composition.origin {
+        outgoing
+            .draft_headers
+            .push((ORIGIN_HEADER, origin.to_header()));
+    }
+    outgoing
+}
+
 /// *Send*.
 pub async fn send(
     state: &AppState,
@@ -170,8 +168,36 @@ pub async fn send(
     let limit = state.config.max_attachment_size;
     let store = user.mail.compositions();
     let composition = store.get(id).unwrap_or_default();
+    let outgoing = match addressed(sender(user).await?, &composition) {
+        Ok(outgoing) => outgoing,
+        Err(problems) => {
+            let problem = Problem::Fields(problems);
+            return show(user, lang, limit, id, problem, StatusCode::BAD_REQUEST).await;
+        }
+    };
+    let built = built(user, &outgoing)?;
+    let account = user.mail.credentials();
+    if let Err(error) = submit(state, user, &built).await {
+        tracing::info!(user = %account.email, error = %error, "SMTP refused a message");
+        let status = match error {
+            SendError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+            _ => StatusCode::BAD_GATEWAY,
+        };
+        return show(user, lang, limit, id, Problem::Send(error), status).await;
+    }
+    tracing::info!(user = %account.email, "message sent");
+    let notice = after_sending(user, lang, &composition, &built).await?;
+    store.finish(id);
+    user.mail.invalidate_folders();
+    user.session.set_notice(notice).await?;
+    Ok(super::after_sending(composition.origin.as_ref()))
+}
+
+/// The message to send, or what is wrong with its address fields (or that it has no
+/// recipient at all).
+fn addressed(from: Mailbox, composition: &Composition) -> Result<Outgoing, FieldProblems> {
     let mut problems = FieldProblems::default();
-    let mut outgoing = outgoing(sender(user).await?, &composition);
+    let mut outgoing = outgoing(from, composition);
     let fields = &composition.fields;
     match parse_list(&fields.to) {
         Ok(list) => outgoing.to = list,
@@ -190,12 +216,16 @@ pub async fn send(
         && outgoing.cc.is_empty()
         && outgoing.bcc.is_empty();
     if problems.any() {
-        let problem = Problem::Fields(problems);
-        return show(user, lang, limit, id, problem, StatusCode::BAD_REQUEST).await;
+        Err(problems)
+    } else {
+        Ok(outgoing)
     }
-    let built = built(user, &outgoing)?;
+}
+
+/// Hands the message to the account's SMTP server.
+async fn submit(state: &AppState, user: &CurrentUser, built: &Built) -> Result<(), SendError> {
     let account = user.mail.credentials();
-    let outcome = match (&account.smtp, &built.envelope) {
+    match (&account.smtp, &built.envelope) {
         (Some(server), Some(envelope)) => {
             let submission = Submission {
                 server,
@@ -206,19 +236,22 @@ pub async fn send(
             state.smtp.submit(&submission, envelope, &built.wire).await
         }
         _ => Err(SendError::NoServer),
-    };
-    if let Err(error) = outcome {
-        tracing::info!(user = %account.email, error = %error, "SMTP refused a message");
-        let status = match error {
-            SendError::Timeout => StatusCode::GATEWAY_TIMEOUT,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        return show(user, lang, limit, id, Problem::Send(error), status).await;
     }
-    tracing::info!(user = %account.email, "message sent");
+}
+
+/// What follows a sent message: its copy filed in Sent (unless the provider does that),
+/// the original marked answered or forwarded, the draft it was removed. Says what the
+/// notice should, which differs when the copy could not be filed.
+async fn after_sending(
+    user: &CurrentUser,
+    lang: Lang,
+    composition: &Composition,
+    built: &Built,
+) -> Result<&'static str, AppError> {
     let c = lang.strings().compose;
     let mut notice = c.sent;
-    if !saves_sent_itself(&account.imap.host) && !file_in_sent(user, lang, &built).await {
+    let server = &user.mail.credentials().imap.host;
+    if !saves_sent_itself(server) && !file_in_sent(user, lang, built).await {
         notice = c.sent_not_saved;
     }
     if let Some(origin) = &composition.origin {
@@ -234,10 +267,7 @@ pub async fn send(
             None => tracing::warn!("the draft just sent has no Drafts folder to leave"),
         }
     }
-    store.finish(id);
-    user.mail.invalidate_folders();
-    user.session.set_notice(notice).await?;
-    Ok(super::after_sending(composition.origin.as_ref()))
+    Ok(notice)
 }
 
 /// APPENDs the sent copy (with Bcc) to Sent, read; says whether it worked.

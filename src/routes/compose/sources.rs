@@ -15,11 +15,12 @@ use crate::message::headers::{Person, decode_words, people};
 use crate::message::outgoing::addresses::format_list;
 use crate::message::outgoing::build::Upload;
 use crate::message::outgoing::html_text::html_to_text;
-use crate::message::outgoing::reply::{self, ForwardLabels};
+use crate::message::outgoing::reply::{self, ForwardLabels, Original};
 use crate::message::structure::{Block, Prefer, TextKind};
 use crate::message::{decode_text, plain_text};
-use crate::routes::chrome::{fail_in, folder_list};
-use crate::routes::message::{message_address, open_message};
+use crate::routes::chrome::{folder_list, in_mailbox};
+use crate::routes::extract::MessagePath;
+use crate::routes::message::open_message;
 use crate::web_session::{CurrentUser, Identity};
 
 /// Headers a draft carries so Posta can resume it as it was.
@@ -46,7 +47,8 @@ fn parse_spec(spec: &str) -> Result<(MailboxName, u32), AppError> {
     let (mailbox, uid) = spec
         .rsplit_once('/')
         .ok_or_else(|| AppError::BadRequest("expected {mailbox}/{uid}".into()))?;
-    message_address(mailbox, uid)
+    let MessagePath { mailbox, uid } = MessagePath::parse(mailbox, uid)?;
+    Ok((mailbox, uid))
 }
 
 /// Opens the original (marking it read, as reading it would) with its plain text preferred.
@@ -131,53 +133,73 @@ pub async fn forward(
         }),
         ..Composition::default()
     };
-    let mut body = signature_block(identity);
-    if attached {
-        let wire = name.wire();
-        let whole = user
-            .mail
-            .run(|imap| {
-                let wire = wire.clone();
-                Box::pin(async move { writing::whole_message(imap, &wire, uid, limit).await })
-            })
-            .await
-            .map_err(|e| fail_in(user, &name, e))?;
-        if let Whole::Raw(bytes) = whole {
-            let subject = reply::base_subject(&original.subject).trim();
-            let stem = if subject.is_empty() {
-                "message"
-            } else {
-                subject
-            };
-            composition.attach(Upload {
-                name: format!("{stem}.eml"),
-                mime: "message/rfc822".into(),
-                bytes: bytes.into(),
-            });
-        }
+    let signature = signature_block(identity);
+    let body = if attached {
+        attach_original(user, &name, uid, &original.subject, limit, &mut composition).await?;
+        signature
     } else {
-        let c = t.compose;
-        let labels = ForwardLabels {
-            title: c.forwarded_title,
-            subject: t.subject,
-            date: t.date,
-            from: t.from,
-            to: t.to,
-            cc: t.cc,
-        };
-        body = format!(
-            "\n\n{}{}",
-            body.trim_start_matches('\n'),
-            reply::forward_block(&original, &labels)
-        );
         attach_files(user, &name, &opened, limit, &mut composition).await?;
-    }
+        forward_body(t, &signature, &original)
+    };
     composition.fields = Fields {
         subject: reply::forward_subject(&original.subject),
         body,
         ..Fields::default()
     };
     Ok(composition)
+}
+
+/// An inline forward's text: the signature, then the original below a header block.
+fn forward_body(t: &'static Strings, signature: &str, original: &Original) -> String {
+    let c = t.compose;
+    let labels = ForwardLabels {
+        title: c.forwarded_title,
+        subject: t.subject,
+        date: t.date,
+        from: t.from,
+        to: t.to,
+        cc: t.cc,
+    };
+    format!(
+        "\n\n{}{}",
+        signature.trim_start_matches('\n'),
+        reply::forward_block(original, &labels)
+    )
+}
+
+/// The original whole, as a `message/rfc822` attachment named after its subject, if it
+/// fits under `limit`.
+async fn attach_original(
+    user: &CurrentUser,
+    name: &MailboxName,
+    uid: u32,
+    subject: &str,
+    limit: u64,
+    composition: &mut Composition,
+) -> Result<(), AppError> {
+    let wire = name.wire();
+    let whole = user
+        .mail
+        .run(|imap| {
+            let wire = wire.clone();
+            Box::pin(async move { writing::whole_message(imap, &wire, uid, limit).await })
+        })
+        .await
+        .map_err(in_mailbox(name))?;
+    if let Whole::Raw(bytes) = whole {
+        let subject = reply::base_subject(subject).trim();
+        let stem = if subject.is_empty() {
+            "message"
+        } else {
+            subject
+        };
+        composition.attach(Upload {
+            name: format!("{stem}.eml"),
+            mime: "message/rfc822".into(),
+            bytes: bytes.into(),
+        });
+    }
+    Ok(())
 }
 
 /// The original's own files, fetched decoded, while they fit under `limit` together.
@@ -203,7 +225,7 @@ async fn attach_files(
                 Box::pin(async move { writing::part_bytes(imap, &key, &part).await })
             })
             .await
-            .map_err(|e| fail_in(user, name, e))?;
+            .map_err(in_mailbox(name))?;
         if let Some(bytes) = bytes
             && composition.attached_size() + bytes.len() as u64 <= limit
         {
@@ -235,7 +257,7 @@ pub async fn draft(user: &CurrentUser, uid: u32, limit: u64) -> Result<Compositi
             Box::pin(async move { writing::whole_message(imap, &wire, uid, room).await })
         })
         .await
-        .map_err(|e| fail_in(user, &drafts, e))?;
+        .map_err(in_mailbox(&drafts))?;
     let raw = match whole {
         Whole::Raw(raw) => raw,
         Whole::Missing | Whole::TooLarge(_) => return Err(AppError::MessageNotFound),
