@@ -8,9 +8,9 @@ use async_imap::types::{Fetch, Flag};
 use chrono::{DateTime, FixedOffset};
 use futures::TryStreamExt;
 
-use super::actions::UidSet;
 use super::body_structure::{address_parts, to_part};
 use super::connection::{Connection, Selected};
+use super::uid_set::UidSet;
 use crate::message::headers::decode_words;
 use crate::message::structure;
 

@@ -22,6 +22,7 @@ pub mod search;
 pub mod sort;
 pub mod stream;
 pub mod threads;
+pub mod uid_set;
 pub mod utf7;
 pub mod view;
 pub mod writing;

@@ -10,10 +10,10 @@ use async_imap::imap_proto::{MailboxDatum, Response};
 use async_imap::types::Fetch;
 use futures::TryStreamExt;
 
-use super::actions::UidSet;
 use super::command::{self, Command, Literals};
 use super::connection::Connection;
 use super::search::{self, Criteria};
+use super::uid_set::UidSet;
 use crate::message::headers::decode_words;
 
 /// Most messages the fallback sorts. Without SORT, ordering a folder means fetching the key of

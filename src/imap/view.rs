@@ -11,12 +11,12 @@ use async_imap::error::Error as ImapError;
 use async_imap::types::Fetch;
 use futures::TryStreamExt;
 
-use super::actions::UidSet;
 use super::connection::Connection;
 use super::listing::{self, PAGE_SIZE, Page, Summary, page_count, select};
 use super::search::{self, Criteria};
 use super::sort::{self, Order, SortValue, Sorted};
 use super::threads::{self, Conversation, Links};
+use super::uid_set::UidSet;
 
 /// Most results taken from one folder when searching all of them (its newest): ordering
 /// across folders fetches a sort key for each result.
