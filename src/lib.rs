@@ -1,24 +1,28 @@
 //! Posta: a fast, safe, server-rendered webmail gateway for any IMAP mailbox.
 //!
 //! # Layout
-//! - [`config`]: flags and `POSTA_*` environment variables.
-//! - [`app`]: the router with its layers, the listener.
-//! - [`state`]: `AppState`, what every handler shares.
-//! - [`routes`]: one module per feature (sign-in, mailbox list, message), each a `router()`.
+//! From the top layer down; each imports only those below it (the README's Layout section
+//! says the same).
+//! - [`app`]: `fn app() -> Router` with its layers, and `Application` (listener, sweeper).
+//! - [`routes`]: HTTP. One module per feature, each a `router()`; typed forms and queries,
+//!   view models, and `routes::links`, which writes every URL.
 //! - [`web_session`]: the typed browser session, its record store, the `CurrentUser`
 //!   extractor, CSRF.
-//! - [`account`]: the account session of each signed-in person (the IMAP client, caches,
+//! - [`state`]: `AppState`, what every handler shares.
+//! - [`account`]: the account session of each signed-in person (its IMAP client, caches,
 //!   inline-image tokens, messages being written), the registry, and the one session-lifetime
 //!   rule with its one sweeper.
-//! - [`imap`]: connecting and logging in, a reconnecting client, folder list, mailbox pages,
-//!   reading a message, the typed message reference.
-//! - [`message`]: header decoding, plain text to HTML, HTML sanitising.
-//! - [`discovery`]: finding servers from an address (presets, autoconfig, SRV, guesses).
-//! - [`net_policy`]: which hosts may be reached; keeps a public gateway off private networks.
+//! - [`imap`]: the connection layer: connecting and logging in, a reconnecting client,
+//!   folders, list pages, reading, actions, the typed message reference. No HTTP, no sessions.
 //! - [`smtp`]: sending a built message through the account's submission server.
+//! - [`discovery`]: finding servers from an address (presets, autoconfig, SRV, guesses).
+//! - [`message`]: pure: MIME structure, charsets, transfer encodings, headers, plain text to
+//!   HTML, HTML sanitising, building outgoing mail. No IMAP types, no I/O.
+//! - [`net_policy`]: which hosts may be reached; keeps a public gateway off private networks.
 //! - [`credentials`], [`upstream`]: who is signed in and where their mail lives.
-//! - [`token`]: random tokens and constant-time comparison.
+//! - [`config`]: flags and `POSTA_*` environment variables.
 //! - [`throttle`]: failed sign-ins, by account and by address.
+//! - [`token`]: random tokens and constant-time comparison.
 //! - [`error`], [`i18n`]: the one error type and the interface's words in English and Russian.
 
 pub mod account;
