@@ -12,8 +12,12 @@
 //! [`MessageAddress`], which also accepts the older `{mailbox}/{uid}` that bookmarks and
 //! tools may still carry.
 //!
+//! Templates get every URL with a variable piece from their view model, made here. Fixed
+//! paths with nothing to encode (`/compose`, `/folders`, `/settings`, `/logout`, `/session`,
+//! `/login`, and the sign-in page's `/lang/{code}?next=/login`) stay literal in templates.
 //! The browser session's own redirects to `/login` and `/mail/INBOX` (in `web_session`, a
-//! layer below this one) are the only URLs written elsewhere.
+//! layer below this one), route patterns and hashed `/static/` names (`assets`) are the only
+//! URLs written elsewhere.
 
 use std::fmt;
 use std::str::FromStr;
