@@ -27,17 +27,6 @@ pub enum Role {
 }
 
 impl Role {
-    pub fn css(self) -> &'static str {
-        match self {
-            Role::Inbox => "inbox",
-            Role::Drafts => "drafts",
-            Role::Sent => "sent",
-            Role::Archive => "archive",
-            Role::Junk => "junk",
-            Role::Trash => "trash",
-        }
-    }
-
     /// Names servers without SPECIAL-USE commonly give these folders (Mail.ru, Yandex,
     /// Outlook, Thunderbird defaults), compared case-insensitively.
     fn from_name(name: &str) -> Option<Role> {

@@ -1,17 +1,7 @@
-//! A mailbox name as it appears in URLs (`/mail/Projects%2FRust`, `/mail/Работа`): decoded
-//! UTF-8, turned into modified UTF-7 for the wire.
-
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
+//! A mailbox name as people read it (`Projects/Rust`, `Работа`): decoded UTF-8, turned into
+//! modified UTF-7 for the wire. How it is written into a URL is `routes::links`' business.
 
 use super::utf7;
-
-/// Everything but RFC 3986 unreserved characters is escaped, `/` included, so a nested
-/// mailbox stays one path segment.
-const SEGMENT: &AsciiSet = &NON_ALPHANUMERIC
-    .remove(b'-')
-    .remove(b'.')
-    .remove(b'_')
-    .remove(b'~');
 
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 pub struct MailboxName(String);
@@ -36,16 +26,6 @@ impl MailboxName {
     pub fn wire(&self) -> String {
         utf7::encode(&self.0)
     }
-
-    /// `/mail/<name>`.
-    pub fn url(&self) -> String {
-        format!("/mail/{}", utf8_percent_encode(&self.0, SEGMENT))
-    }
-}
-
-/// `/mail/<name>` for a decoded folder name.
-pub fn mailbox_url(name: &str) -> String {
-    format!("/mail/{}", utf8_percent_encode(name, SEGMENT))
 }
 
 #[cfg(test)]
@@ -53,9 +33,8 @@ mod tests {
     use super::*;
 
     #[test]
-    fn nested_names_stay_one_segment() {
+    fn nested_names_keep_their_separator_on_the_wire() {
         let name = MailboxName::parse("Projects/Rust").unwrap();
-        assert_eq!(name.url(), "/mail/Projects%2FRust");
         assert_eq!(name.wire(), "Projects/Rust");
     }
 
@@ -63,7 +42,6 @@ mod tests {
     fn cyrillic_names_go_out_as_modified_utf7() {
         let name = MailboxName::parse("Работа").unwrap();
         assert_eq!(name.wire(), "&BCAEMAQxBD4EQgQw-");
-        assert_eq!(name.url(), "/mail/%D0%A0%D0%B0%D0%B1%D0%BE%D1%82%D0%B0");
     }
 
     #[test]

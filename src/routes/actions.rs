@@ -15,6 +15,7 @@ use super::chrome::{Destination, chrome, folder_list, in_mailbox, label, role_fo
 use super::confirm::{Question, confirm_page};
 use super::extract::MailboxPath;
 use super::form::{Posted, Ticked, codes};
+use super::links;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
 use crate::imap::actions::{self, ActionError, FlagChange, UidSet};
@@ -86,11 +87,16 @@ impl ActionForm {
     fn back_to(&self, name: &MailboxName) -> String {
         let back = match &self.back {
             Some(path) => safe_next(Some(path)),
-            None => name.url(),
+            None => links::mailbox(name),
         };
         let leaves = !matches!(self.action, Action::Read | Action::Flag | Action::Unflag);
-        if leaves && back.starts_with(&format!("{}/", name.url())) {
-            name.url()
+        let list = links::mailbox(name);
+        if leaves
+            && back
+                .strip_prefix(&list)
+                .is_some_and(|rest| rest.starts_with('/'))
+        {
+            list
         } else {
             back
         }
@@ -348,7 +354,7 @@ async fn confirm(
             question,
             warnings: Vec::new(),
             confirm_label,
-            action_url: format!("{}/actions", name.url()),
+            action_url: links::actions(name),
             cancel: back.to_owned(),
         },
     ))

@@ -13,7 +13,7 @@ use serde::Deserialize;
 
 use super::form::codes;
 use super::guard::ClientIp;
-use super::{assets, render};
+use super::{assets, links, render};
 use crate::credentials::{Credentials, EmailAddress, Password};
 use crate::discovery::{DiscoveryError, ProbeError, ProviderHint, preset_for};
 use crate::error::AppError;
@@ -65,9 +65,9 @@ struct LoginQuery {
 
 async fn show_home(session: TypedSession) -> Redirect {
     if session.signed_in().await.is_some() {
-        Redirect::to("/mail/INBOX")
+        Redirect::to(&links::inbox())
     } else {
-        Redirect::to("/login")
+        Redirect::to(&links::login())
     }
 }
 
@@ -487,7 +487,7 @@ async fn sign_out(
     tracing::info!(user = %user.who.email, "signed out");
     Ok((
         [("clear-site-data", "\"cache\", \"cookies\", \"storage\"")],
-        Redirect::to("/login?signed_out=1"),
+        Redirect::to(&links::signed_out()),
     )
         .into_response())
 }

@@ -7,17 +7,12 @@ use std::sync::Arc;
 
 use bytes::Bytes;
 
+use super::links::MessageLinks;
 use crate::account::{AccountSession, Document, DocumentKey};
 use crate::imap::{MailboxName, MessageRef};
 use crate::message::decode_text;
 use crate::message::sanitize::{self, Policy};
 use crate::message::structure::{Part, PartPath, previewable};
-
-/// The iframe URL of an HTML part.
-pub fn body_src(base: &str, path: &PartPath, remote: bool) -> String {
-    let remote = if remote { "&remote=1" } else { "" };
-    format!("{base}/body?part={path}{remote}")
-}
 
 /// Everything needed to turn one HTML part into the iframe's document.
 pub struct DocumentRequest<'a> {
@@ -54,15 +49,14 @@ pub fn html_document(request: &DocumentRequest<'_>, raw: &[u8]) -> Arc<Document>
         .map(|part| decode_text(part, raw))
         .unwrap_or_default();
     let uid = request.key.uid();
-    let base = format!("{}/{uid}", request.name.url());
+    let links = MessageLinks::new(request.name, uid);
     let cid = |id: &str| -> Option<String> {
         let part = request.structure.by_content_id(id)?;
         if !previewable(&part.mime) {
             return None;
         }
-        let number = part.path.to_string();
         let token = request.mail.inline_token(request.name, uid, &part.path);
-        Some(format!("{base}/part/{number}?inline=1&t={token}"))
+        Some(links.inline_part_with_token(&part.path, &token))
     };
     let cleaned = sanitize::clean(
         &html,

@@ -4,11 +4,10 @@
 
 use std::sync::Arc;
 
-use super::assets;
+use super::{assets, links};
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
 use crate::imap::folders::{self, Folder, FolderList, NewFolderName, Role, RoleFolder};
-use crate::imap::mailbox_name::mailbox_url;
 use crate::imap::{MailError, MailboxName};
 use crate::web_session::CurrentUser;
 
@@ -53,13 +52,13 @@ pub async fn chrome(
     let folders = list
         .sidebar(current)
         .map(|f| FolderLink {
-            href: mailbox_url(&f.name),
+            href: links::folder(&f.name),
             label: label(f, t),
             depth: f.depth,
             unseen: f.unseen.unwrap_or(0),
             current: f.name == current,
             selectable: f.selectable,
-            kind: f.role.map_or("folder", Role::css),
+            kind: role_class(f.role),
         })
         .collect();
     Ok(Chrome {
@@ -75,11 +74,7 @@ pub async fn chrome(
         ),
         // Two minutes' warning, or a fifth of a (test's) short timeout.
         idle_warn: (user.sessions.limits().idle / 5).as_secs().clamp(1, 120),
-        lang_href: format!(
-            "/lang/{}?next={}",
-            t.other_lang,
-            percent_encoding::utf8_percent_encode(here, percent_encoding::NON_ALPHANUMERIC)
-        ),
+        lang_href: links::language(t.other_lang, here),
     })
 }
 
@@ -122,6 +117,19 @@ pub fn label(folder: &Folder, t: &'static Strings) -> String {
     match folder.role {
         Some(role) if folder.depth == 0 => role_word(role, t).to_owned(),
         _ => folder.leaf.clone(),
+    }
+}
+
+/// The CSS class a folder's row and icon take: its role (`inbox`, `sent`…), or `folder`.
+pub fn role_class(role: Option<Role>) -> &'static str {
+    match role {
+        None => "folder",
+        Some(Role::Inbox) => "inbox",
+        Some(Role::Drafts) => "drafts",
+        Some(Role::Sent) => "sent",
+        Some(Role::Archive) => "archive",
+        Some(Role::Junk) => "junk",
+        Some(Role::Trash) => "trash",
     }
 }
 

@@ -31,11 +31,6 @@ impl MessagePath {
             .ok_or(AppError::MessageNotFound)?;
         Ok(MessagePath { mailbox, uid })
     }
-
-    /// The message's page, `/mail/{mailbox}/{uid}`.
-    pub fn url(&self) -> String {
-        format!("{}/{}", self.mailbox.url(), self.uid)
-    }
 }
 
 /// The path's named parameters this module reads; the others are left to the handler.

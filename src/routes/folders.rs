@@ -17,20 +17,19 @@ use axum::extract::Query;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::get;
-use percent_encoding::{NON_ALPHANUMERIC, utf8_percent_encode};
 use serde::{Deserialize, Serialize};
 
-use super::chrome::{Chrome, chrome, folder_list, label};
+use super::chrome::{Chrome, chrome, folder_list, label, role_class};
 use super::confirm::{Question, confirm_page};
 use super::form::{Posted, Ticked, codes};
+use super::links;
 use super::render;
 use crate::error::AppError;
 use crate::i18n::{FolderStrings, Lang, Strings};
 use crate::imap::actions::create_folder;
 use crate::imap::folder_changes::{self, deletion_order, resubscriptions};
 use crate::imap::folder_name::{self, MAX_CHARS, NameProblem};
-use crate::imap::folders::{Folder, FolderList, Role};
-use crate::imap::mailbox_name::mailbox_url;
+use crate::imap::folders::{Folder, FolderList};
 use crate::imap::{MailError, MailboxName, refusal_text};
 use crate::state::AppState;
 use crate::web_session::CurrentUser;
@@ -177,7 +176,7 @@ async fn change_folders(
     match outcome {
         Ok(notice) => {
             user.session.set_notice(&notice).await?;
-            Ok(Redirect::to("/folders").into_response())
+            Ok(Redirect::to(&links::folders()).into_response())
         }
         Err(refusal) => show_refusal(&user, lang, &form, refusal).await,
     }
@@ -383,7 +382,7 @@ async fn ask_to_delete(
         let messages = below.iter().filter_map(|d| d.total).sum();
         warnings.push((f.warn_subfolders)(below.len(), messages));
     }
-    let chrome = chrome(user, lang, "", "/folders").await?;
+    let chrome = chrome(user, lang, "", &links::folders()).await?;
     Ok(confirm_page(
         chrome,
         form,
@@ -391,8 +390,8 @@ async fn ask_to_delete(
             question: (f.confirm_delete)(&folder.name),
             warnings,
             confirm_label: f.delete,
-            action_url: "/folders".into(),
-            cancel: "/folders".into(),
+            action_url: links::folders(),
+            cancel: links::folders(),
         },
     ))
 }
@@ -505,7 +504,7 @@ async fn page(
     rename: Option<Renaming>,
 ) -> Result<Response, AppError> {
     let t = lang.strings();
-    let chrome = chrome(user, lang, "", "/folders").await?;
+    let chrome = chrome(user, lang, "", &links::folders()).await?;
     Ok(render(&FoldersPage {
         chrome,
         f: t.folder_admin,
@@ -524,18 +523,15 @@ fn rows(list: &FolderList, t: &'static Strings) -> Vec<Row> {
             name: folder.name.clone(),
             label: own_label(folder, t),
             depth: folder.depth,
-            href: folder.selectable.then(|| mailbox_url(&folder.name)),
+            href: folder.selectable.then(|| links::folder(&folder.name)),
             total: folder.total,
             unseen: folder.unseen,
             subscribed: folder.subscribed,
             listed: folder.listed,
             role: folder.role.is_some(),
             special: special_in(list, folder).is_some(),
-            kind: folder.role.map_or("folder", Role::css),
-            rename_href: format!(
-                "/folders?rename={}#rename",
-                utf8_percent_encode(&folder.name, NON_ALPHANUMERIC)
-            ),
+            kind: role_class(folder.role),
+            rename_href: links::rename_folder(&folder.name),
         })
         .collect()
 }
@@ -609,6 +605,7 @@ fn renaming(
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::imap::folders::Role;
 
     fn parse(value: &str) -> Option<FolderAction> {
         serde_html_form::from_str::<FolderForm>(&format!("action={value}"))

@@ -3,9 +3,11 @@
 //! the count of what a search found and notes on how the list was made. Plus remembering
 //! the sort and conversation choices for the session.
 
+use super::links;
 use super::list_query::{FormError, ListQuery, SearchForm, SortOrder, Threads};
 use crate::error::AppError;
 use crate::i18n::Strings;
+use crate::imap::MailboxName;
 use crate::imap::view::{Note, PER_FOLDER_CAP};
 use crate::web_session::{CurrentUser, ListPrefs};
 
@@ -69,26 +71,10 @@ pub fn order(prefs: &ListPrefs) -> SortOrder {
         .unwrap_or_default()
 }
 
-/// `base?pairs…&extra…`.
-pub fn link(base: &str, pairs: &[(&str, String)], extra: &[(&str, &str)]) -> String {
-    let mut query = url::form_urlencoded::Serializer::new(String::new());
-    for (k, v) in pairs {
-        query.append_pair(k, v);
-    }
-    for (k, v) in extra {
-        query.append_pair(k, v);
-    }
-    let query = query.finish();
-    if query.is_empty() {
-        base.to_owned()
-    } else {
-        format!("{base}?{query}")
-    }
-}
-
 /// Everything the controls need to know about the list just made.
 pub struct Made<'a> {
-    pub base: &'a str,
+    /// The folder listed.
+    pub base: &'a MailboxName,
     pub form: &'a SearchForm,
     pub prefs: &'a ListPrefs,
     pub error: Option<&'a FormError>,
@@ -112,7 +98,7 @@ pub fn controls(made: Made<'_>, t: &'static Strings) -> Controls {
     let chosen = order(prefs);
     let keep = form.pairs();
     Controls {
-        base: base.to_owned(),
+        base: links::mailbox(base),
         form: form.clone(),
         searching,
         everywhere,
@@ -129,14 +115,8 @@ pub fn controls(made: Made<'_>, t: &'static Strings) -> Controls {
             .collect(),
         show_sort: !threads,
         threads_href: (!everywhere).then(|| {
-            link(
-                base,
-                &keep,
-                &[(
-                    "threads",
-                    if threads { Threads::Off } else { Threads::On }.as_str(),
-                )],
-            )
+            let switched = if threads { Threads::Off } else { Threads::On };
+            links::list_threads(base, &keep, switched)
         }),
         keep,
         threads,
@@ -157,16 +137,6 @@ mod tests {
     use crate::i18n::EN;
 
     #[test]
-    fn links_keep_the_search_and_encode_it() {
-        let keep = vec![("q", "отчёт & план".to_owned()), ("in", "all".to_owned())];
-        assert_eq!(
-            link("/mail/INBOX", &keep, &[("page", "2")]),
-            "/mail/INBOX?q=%D0%BE%D1%82%D1%87%D1%91%D1%82+%26+%D0%BF%D0%BB%D0%B0%D0%BD&in=all&page=2"
-        );
-        assert_eq!(link("/mail/INBOX", &[], &[]), "/mail/INBOX");
-    }
-
-    #[test]
     fn conversations_are_not_offered_across_folders() {
         let form = SearchForm {
             q: "plan".into(),
@@ -179,7 +149,7 @@ mod tests {
         };
         let c = controls(
             Made {
-                base: "/mail/INBOX",
+                base: &MailboxName::parse("INBOX").unwrap(),
                 form: &form,
                 prefs: &prefs,
                 error: None,

@@ -12,7 +12,8 @@ use chrono::{DateTime, Datelike, FixedOffset, Utc};
 use super::actions::Action;
 use super::chrome::{Chrome, MoveTarget, chrome, folder_list, in_mailbox, label, move_targets};
 use super::extract::MailboxPath;
-use super::list_controls::{self, Controls, Made, link};
+use super::links::{self, MessageLinks};
+use super::list_controls::{self, Controls, Made};
 use super::list_query::{FormError, ListQuery, Scope, SearchForm, Select};
 use super::render;
 use crate::error::AppError;
@@ -20,7 +21,6 @@ use crate::i18n::{Lang, Strings};
 use crate::imap::MailboxName;
 use crate::imap::folders::{FolderList, Role};
 use crate::imap::listing::{Page, Summary};
-use crate::imap::mailbox_name::mailbox_url;
 use crate::imap::sort::Order;
 use crate::imap::view::{self, FolderRef, Listing, View};
 use crate::message::text::human_size;
@@ -196,10 +196,9 @@ fn mailbox_page(chrome: Chrome, shown: Shown<'_>) -> MailboxPage {
     let t = chrome.t;
     let folder = folders.find(name.as_str());
     let role = folder.and_then(|f| f.role);
-    let base = name.url();
     let now = Utc::now();
     let made = Made {
-        base: &base,
+        base: name,
         form,
         prefs,
         error,
@@ -207,7 +206,7 @@ fn mailbox_page(chrome: Chrome, shown: Shown<'_>) -> MailboxPage {
         notes: &notes,
     };
     let controls = list_controls::controls(made, t);
-    let select = (!all_checked).then_some(Select::Page.as_str());
+    let select = (!all_checked).then_some(Select::Page);
     MailboxPage {
         title: folder
             .map(|f| label(f, t))
@@ -215,12 +214,12 @@ fn mailbox_page(chrome: Chrome, shown: Shown<'_>) -> MailboxPage {
         rows: page
             .messages
             .iter()
-            .map(|m| row(m, &base, folders, t, now))
+            .map(|m| row(m, name, folders, t, now))
             .collect(),
-        pager: pager(&page, &base, &controls.keep),
+        pager: pager(&page, name, &controls.keep),
         bulk: !controls.everywhere,
         controls,
-        actions_href: format!("{base}/actions"),
+        actions_href: links::actions(name),
         validity: page.uid_validity,
         in_junk: role == Some(Role::Junk),
         move_targets: move_targets(folders, name.as_str(), t),
@@ -229,9 +228,9 @@ fn mailbox_page(chrome: Chrome, shown: Shown<'_>) -> MailboxPage {
             Some(Role::Junk) => Some(t.empty_junk),
             _ => None,
         },
-        select_href: with_param(uri, "select", select),
+        select_href: links::here_selecting(uri, select),
         // Actions come back to this page as it is, not to its select-all variant.
-        here: with_param(uri, "select", None),
+        here: links::here_selecting(uri, None),
         all_checked,
         select_folder: (t.select_folder)(page.total),
         chrome,
@@ -296,7 +295,7 @@ const MAX_INDENT: u32 = 6;
 
 fn row(
     m: &Summary,
-    base: &str,
+    base: &MailboxName,
     folders: &FolderList,
     t: &'static Strings,
     now: DateTime<Utc>,
@@ -306,11 +305,11 @@ fn row(
             .find(name)
             .map(|f| label(f, t))
             .unwrap_or_else(|| name.to_owned()),
-        href: mailbox_url(name),
+        href: links::folder(name),
     });
-    let href = match &folder {
-        Some(folder) => format!("{}/{}", folder.href, m.uid),
-        None => format!("{base}/{}", m.uid),
+    let href = match m.folder.as_deref() {
+        Some(name) => MessageLinks::in_folder(name, m.uid).page(),
+        None => MessageLinks::new(base, m.uid).page(),
     };
     Row {
         uid: m.uid,
@@ -355,22 +354,9 @@ fn short_date(date: DateTime<FixedOffset>, now: DateTime<Utc>, t: &'static Strin
     }
 }
 
-/// `uri`'s path and query with `key` set to `value`, or removed when `None`; other
-/// parameters (page, sort, search) are kept as they are.
-fn with_param(uri: &Uri, key: &str, value: Option<&str>) -> String {
-    let kept: Vec<(String, String)> =
-        url::form_urlencoded::parse(uri.query().unwrap_or_default().as_bytes())
-            .filter(|(k, _)| k != key)
-            .map(|(k, v)| (k.into_owned(), v.into_owned()))
-            .collect();
-    let kept: Vec<(&str, String)> = kept.iter().map(|(k, v)| (k.as_str(), v.clone())).collect();
-    let extra: Vec<(&str, &str)> = value.map(|v| (key, v)).into_iter().collect();
-    link(uri.path(), &kept, &extra)
-}
-
 /// Page links keep the search; sort and conversations live in the session.
-fn pager(page: &Page, base: &str, keep: &[(&'static str, String)]) -> Pager {
-    let link = |n: u32| link(base, keep, &[("page", &n.to_string())]);
+fn pager(page: &Page, base: &MailboxName, keep: &[(&'static str, String)]) -> Pager {
+    let link = |n: u32| links::list_page(base, keep, n);
     let (first, last) = page.range();
     Pager {
         number: page.number,
@@ -412,20 +398,9 @@ mod tests {
             offset: 0,
             messages: vec![],
         };
-        let p = pager(&page, "/mail/INBOX", &[]);
+        let p = pager(&page, &MailboxName::parse("INBOX").unwrap(), &[]);
         assert_eq!(p.newer, None);
         assert_eq!(p.older.as_deref(), Some("/mail/INBOX?page=2"));
         assert_eq!(p.oldest.as_deref(), Some("/mail/INBOX?page=200"));
-    }
-
-    #[test]
-    fn select_all_keeps_the_rest_of_the_query() {
-        let uri: Uri = "/mail/Projects%2FRust?page=3&sort=from".parse().unwrap();
-        assert_eq!(
-            with_param(&uri, "select", Some("page")),
-            "/mail/Projects%2FRust?page=3&sort=from&select=page"
-        );
-        let selected: Uri = "/mail/INBOX?select=page".parse().unwrap();
-        assert_eq!(with_param(&selected, "select", None), "/mail/INBOX");
     }
 }

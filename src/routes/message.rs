@@ -15,7 +15,8 @@ use super::actions::Action;
 use super::body_document::{self, DocumentRequest};
 use super::chrome::{Chrome, MoveTarget, chrome, folder_list, in_mailbox, label, move_targets};
 use super::extract::MessagePath;
-use super::form::{Ticked, codes};
+use super::form::Ticked;
+use super::links::{self, Alternative, MessageLinks};
 use super::render;
 use crate::error::AppError;
 use crate::i18n::{Lang, Strings};
@@ -63,15 +64,6 @@ struct MessageQuery {
     remote: Ticked,
 }
 
-codes! {
-    /// `?view=`: the plain-text alternative, or (anything else) the formatted one.
-    pub enum Alternative {
-        Plain = "plain",
-        #[serde(other)]
-        Formatted = "html",
-    }
-}
-
 /// Something shown in the body, in order. Forwarded messages open and close around their
 /// own items, so nesting needs no recursive template.
 enum Item {
@@ -108,6 +100,8 @@ struct MessagePage {
     chrome: Chrome,
     back_href: String,
     back_label: String,
+    /// This page, where the action form comes back to.
+    page_href: String,
     subject: String,
     from: Vec<Person>,
     to: Vec<Person>,
@@ -137,8 +131,11 @@ struct MessagePage {
     in_junk: bool,
     /// Folders it can be moved to.
     move_targets: Vec<MoveTarget>,
-    /// `{mailbox}/{uid}` for the reply and forward links, the mailbox percent-encoded.
-    answer_ref: String,
+    /// Reply, reply to all, forward inline and forward as an attachment.
+    reply_href: String,
+    reply_all_href: String,
+    forward_href: String,
+    forward_attached_href: String,
 }
 
 async fn show_message(
@@ -162,9 +159,9 @@ async fn show_message(
     let remote = query.remote.0
         || (!sender.is_empty() && user.session.remote_senders().await.contains(&sender));
     let t = lang.strings();
-    let base = message.url();
-    let body = Builder::new(&user, name, &opened, &base, remote, t).build();
-    let chrome = chrome(&user, lang, name.as_str(), &base).await?;
+    let links = MessageLinks::new(name, message.uid);
+    let body = Builder::new(&user, name, &opened, &links, remote, t).build();
+    let chrome = chrome(&user, lang, name.as_str(), &links.page()).await?;
     let folders = folder_list(&user).await?;
     Ok(render(&message_page(
         chrome,
@@ -207,16 +204,17 @@ fn message_page(chrome: Chrome, shown: Shown<'_>) -> MessagePage {
         prefer,
     } = shown;
     let (t, name, uid) = (chrome.t, &message.mailbox, message.uid);
-    let base = message.url();
+    let links = MessageLinks::new(name, uid);
     let folder = folders.find(name.as_str());
-    let plain = format!("{base}?view={}", Alternative::Plain);
+    let answered = &opened.message;
     MessagePage {
         subject: if head.subject.trim().is_empty() {
             t.no_subject.to_owned()
         } else {
             head.subject
         },
-        back_href: name.url(),
+        back_href: links::mailbox(name),
+        page_href: links.page(),
         back_label: folder
             .map(|f| label(f, t))
             .unwrap_or_else(|| name.as_str().to_owned()),
@@ -225,43 +223,40 @@ fn message_page(chrome: Chrome, shown: Shown<'_>) -> MessagePage {
         cc: head.cc,
         date: head.date,
         all_headers: charset::decode(&opened.header, None),
-        attachments: attachment_rows(&opened.view.attachments, &base, t),
+        attachments: attachment_rows(&opened.view.attachments, &links, t),
         signed: opened.view.signed,
         items: body.items,
         switch_view: opened.view.has_alternative.then(|| match prefer {
             Prefer::Html => Link {
-                href: plain.clone(),
+                href: links.shown(Alternative::Plain, false),
                 label: t.show_plain,
             },
             Prefer::Plain => Link {
-                href: base.clone(),
+                href: links.shown(Alternative::Formatted, false),
                 label: t.show_html,
             },
         }),
         remote_blocked: body.remote_blocked,
         remote_shown: remote,
         remote_href: match prefer {
-            Prefer::Html => format!("{base}?remote=1"),
-            Prefer::Plain => format!("{plain}&remote=1"),
+            Prefer::Html => links.shown(Alternative::Formatted, true),
+            Prefer::Plain => links.shown(Alternative::Plain, true),
         },
-        trust_action: format!("{base}/remote"),
+        trust_action: links.trust_sender(),
         sender,
-        raw_href: format!("{base}/raw"),
-        eml_href: format!("{base}/raw?download=1"),
+        raw_href: links.raw(),
+        eml_href: links.download(),
         has_text: body.has_text,
-        actions_href: format!("{}/actions", name.url()),
+        actions_href: links::actions(name),
         uid,
         validity: opened.message.uid_validity(),
         flagged: opened.flagged,
         in_junk: folder.and_then(|f| f.role) == Some(Role::Junk),
         move_targets: move_targets(folders, name.as_str(), t),
-        answer_ref: format!(
-            "{}/{uid}",
-            percent_encoding::utf8_percent_encode(
-                name.as_str(),
-                percent_encoding::NON_ALPHANUMERIC
-            )
-        ),
+        reply_href: links::reply(answered),
+        reply_all_href: links::reply_all(answered),
+        forward_href: links::forward(answered, false),
+        forward_attached_href: links::forward(answered, true),
         chrome,
     }
 }
@@ -286,7 +281,7 @@ struct Builder<'a> {
     user: &'a CurrentUser,
     name: &'a MailboxName,
     opened: &'a Opened,
-    base: &'a str,
+    links: &'a MessageLinks,
     remote: bool,
     t: &'static Strings,
     items: Vec<Item>,
@@ -299,7 +294,7 @@ impl<'a> Builder<'a> {
         user: &'a CurrentUser,
         name: &'a MailboxName,
         opened: &'a Opened,
-        base: &'a str,
+        links: &'a MessageLinks,
         remote: bool,
         t: &'static Strings,
     ) -> Self {
@@ -307,7 +302,7 @@ impl<'a> Builder<'a> {
             user,
             name,
             opened,
-            base,
+            links,
             remote,
             t,
             items: Vec::new(),
@@ -331,7 +326,7 @@ impl<'a> Builder<'a> {
             match block {
                 Block::Text { path, kind } => self.add_text(path, *kind),
                 Block::Image { path } => self.items.push(Item::Image {
-                    src: format!("{}/part/{path}?inline=1", self.base),
+                    src: self.links.inline_part(path),
                 }),
                 Block::Encrypted => self.items.push(Item::Encrypted),
                 Block::Message { envelope, view, .. } => {
@@ -340,7 +335,7 @@ impl<'a> Builder<'a> {
                     if !view.attachments.is_empty() {
                         self.items.push(Item::Attachments(attachment_rows(
                             &view.attachments,
-                            self.base,
+                            self.links,
                             self.t,
                         )));
                     }
@@ -375,29 +370,31 @@ impl<'a> Builder<'a> {
                 let document = body_document::html_document(&request, &raw.bytes);
                 self.remote_blocked += document.remote_blocked;
                 self.items.push(Item::Html {
-                    src: body_document::body_src(self.base, path, self.remote),
+                    src: self.links.body(path, self.remote),
                 });
             }
         }
         if raw.truncated {
             self.items.push(Item::Truncated {
-                href: format!("{}/part/{path}", self.base),
+                href: self.links.part(path),
             });
         }
     }
 }
 
-fn attachment_rows(attachments: &[Attachment], base: &str, t: &Strings) -> Vec<AttachmentRow> {
+fn attachment_rows(
+    attachments: &[Attachment],
+    links: &MessageLinks,
+    t: &Strings,
+) -> Vec<AttachmentRow> {
     attachments
         .iter()
         .map(|a| AttachmentRow {
             name: a.name.clone(),
             mime: a.mime.clone(),
             size: human_size(a.size),
-            href: format!("{base}/part/{}", a.path),
-            preview: a
-                .previewable
-                .then(|| format!("{base}/part/{}?inline=1", a.path)),
+            href: links.part(&a.path),
+            preview: a.previewable.then(|| links.inline_part(&a.path)),
             signature: a.signature,
         })
         .map(|mut row| {
@@ -432,5 +429,6 @@ async fn trust_sender(
         return Err(AppError::BadRequest("sender is not an address".into()));
     }
     user.session.allow_remote_from(sender).await?;
-    Ok(Redirect::to(&message.url()).into_response())
+    let page = MessageLinks::new(&message.mailbox, message.uid).page();
+    Ok(Redirect::to(&page).into_response())
 }

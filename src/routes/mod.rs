@@ -13,6 +13,7 @@ pub mod extract;
 pub mod folders;
 pub mod form;
 pub mod guard;
+pub mod links;
 pub mod list_controls;
 pub mod list_query;
 pub mod mailbox;

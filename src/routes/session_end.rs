@@ -11,12 +11,10 @@ use axum::middleware::Next;
 use axum::response::{IntoResponse, Redirect, Response};
 use tower_sessions::Session;
 
+use super::links;
 use crate::account::AccountSessions;
 use crate::error::SessionEnded;
 use crate::web_session::TypedSession;
-
-/// Where a person whose session ended is sent: the sign-in page, saying why.
-pub const EXPIRED: &str = "/login?expired=1";
 
 pub async fn end_sessions(
     State(sessions): State<AccountSessions>,
@@ -36,7 +34,7 @@ pub async fn end_sessions(
         }
         browser.sign_out().await;
     }
-    Redirect::to(EXPIRED).into_response()
+    Redirect::to(&links::expired()).into_response()
 }
 
 #[cfg(test)]
@@ -102,7 +100,7 @@ mod tests {
         let refused = call(&mut app, "/refused", Some(&cookie)).await;
 
         assert_eq!(refused.status(), StatusCode::SEE_OTHER);
-        assert_eq!(refused.headers()[header::LOCATION], EXPIRED);
+        assert_eq!(refused.headers()[header::LOCATION], "/login?expired=1");
         let cleared = refused.headers()[header::SET_COOKIE].to_str().unwrap();
         assert!(cleared.contains("Max-Age=0"), "{cleared}");
     }
@@ -111,6 +109,6 @@ mod tests {
     async fn without_a_session_it_still_asks_to_sign_in() {
         let refused = call(&mut app(), "/refused", None).await;
         assert_eq!(refused.status(), StatusCode::SEE_OTHER);
-        assert_eq!(refused.headers()[header::LOCATION], EXPIRED);
+        assert_eq!(refused.headers()[header::LOCATION], "/login?expired=1");
     }
 }

@@ -8,7 +8,7 @@ use axum::{Form, Router};
 use serde::Deserialize;
 
 use super::chrome::{Chrome, chrome};
-use super::render;
+use super::{links, render};
 use crate::error::AppError;
 use crate::i18n::{ComposeStrings, Lang};
 use crate::state::AppState;
@@ -34,7 +34,7 @@ async fn show_settings(
     lang: Lang,
     Query(_): Query<NoQuery>,
 ) -> Result<Response, AppError> {
-    let chrome = chrome(&user, lang, "", "/settings").await?;
+    let chrome = chrome(&user, lang, "", &links::settings()).await?;
     Ok(render(&SettingsPage {
         c: chrome.t.compose,
         identity: user.session.identity().await,
@@ -77,5 +77,5 @@ async fn save_settings(
     user.session
         .set_notice(lang.strings().compose.settings_saved)
         .await?;
-    Ok(Redirect::to("/settings").into_response())
+    Ok(Redirect::to(&links::settings()).into_response())
 }

@@ -8,7 +8,7 @@
 //! ([`folder_turn`]): the tests of one user run one at a time.
 
 use posta::config::Config;
-use posta::imap::mailbox_name::mailbox_url;
+use posta::routes::links;
 use posta::upstream::{Security, Upstream};
 use reqwest::StatusCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -138,7 +138,7 @@ async fn a_russian_name_goes_out_in_modified_utf7_and_comes_back_as_typed() {
     );
     assert_eq!(page.texts("main h1"), vec!["Папки"]);
     assert!(listed(&page).contains(&"Отчёты/Квартал".to_owned()));
-    let opened = app.get(&mailbox_url("Отчёты/Квартал")).await;
+    let opened = app.get(&links::folder("Отчёты/Квартал")).await;
     assert_eq!(opened.status, StatusCode::OK);
     assert_eq!(opened.texts("h1"), vec!["Квартал"]);
 }
@@ -163,7 +163,7 @@ async fn names_that_look_like_imap_syntax_are_created_literally() {
         );
         assert!(listed(&page).contains(&name.to_owned()), "{name}");
         assert_eq!(
-            app.get(&mailbox_url(name)).await.status,
+            app.get(&links::folder(name)).await.status,
             StatusCode::OK,
             "{name}"
         );

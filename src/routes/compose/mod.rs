@@ -1,4 +1,5 @@
-//! Writing mail: `GET /compose` (`?reply=`, `?reply_all=`, `?forward=` with `{mailbox}/{uid}`,
+//! Writing mail: `GET /compose` (`?reply=`, `?reply_all=`, `?forward=` with a message as
+//! [`MessageAddress`](links::MessageAddress) reads it (`1712345 42 INBOX`, or the older `{mailbox}/{uid}`),
 //! `&attach=1` to forward as an attachment, `?draft={uid}` to resume a draft) shows the form;
 //! `POST /compose` (multipart: `csrf compose to cc bcc subject body keep… attachment… action`)
 //! sends it (`action=send`) or saves it in Drafts (`action=draft`). A refused send or an
@@ -22,6 +23,7 @@ use crate::error::AppError;
 use crate::i18n::Lang;
 use crate::message::outgoing::build::Upload;
 use crate::routes::form::{Ticked, codes};
+use crate::routes::links::{self, MessageLinks};
 use crate::state::AppState;
 use crate::web_session::CurrentUser;
 use page::{Problem, show};
@@ -274,8 +276,8 @@ async fn submit_compose(
 /// Where to go after sending: the message answered, else the Inbox.
 fn after_sending(origin: Option<&crate::account::Origin>) -> Response {
     let href = match origin {
-        Some(o) => format!("{}/{}", o.message.mailbox().url(), o.message.uid()),
-        None => "/mail/INBOX".to_owned(),
+        Some(o) => MessageLinks::of(&o.message).page(),
+        None => links::inbox(),
     };
     Redirect::to(&href).into_response()
 }

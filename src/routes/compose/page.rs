@@ -17,6 +17,7 @@ use crate::message::headers::Person;
 use crate::message::outgoing::addresses::{FieldError, format_person};
 use crate::message::text::human_size;
 use crate::routes::chrome::{Chrome, chrome, folder_list};
+use crate::routes::links;
 use crate::routes::render;
 use crate::smtp::SendError;
 use crate::web_session::CurrentUser;
@@ -142,7 +143,7 @@ pub async fn show(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let composition = user.mail.compositions().get(id).unwrap_or_default();
-    let chrome = chrome(user, lang, "", "/compose").await?;
+    let chrome = chrome(user, lang, "", &links::compose()).await?;
     let c = chrome.t.compose;
     let title = match (&composition.origin, composition.draft_uid) {
         (_, Some(_)) => c.draft,

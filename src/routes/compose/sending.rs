@@ -22,6 +22,7 @@ use crate::imap::{MailboxName, writing};
 use crate::message::outgoing::addresses::{parse_address, parse_list};
 use crate::message::outgoing::build::{Built, Outgoing, build, new_message_id};
 use crate::routes::chrome::{folder_list, role_folder};
+use crate::routes::links;
 use crate::smtp::{SendError, Submission};
 use crate::state::AppState;
 use crate::web_session::CurrentUser;
@@ -129,7 +130,7 @@ pub async fn save_draft(
         .set_notice(lang.strings().compose.draft_saved)
         .await?;
     match uid {
-        Some(uid) => Ok(Redirect::to(&format!("/compose?draft={uid}")).into_response()),
+        Some(uid) => Ok(Redirect::to(&links::draft(uid)).into_response()),
         // Saved, but the server would not say where: the form stays as it is.
         None => show(user, lang, limit, id, Problem::None, StatusCode::OK).await,
     }

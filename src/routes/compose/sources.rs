@@ -19,7 +19,7 @@ use crate::message::outgoing::reply::{self, ForwardLabels, Original};
 use crate::message::structure::{Block, Prefer, TextKind};
 use crate::message::{decode_text, plain_text};
 use crate::routes::chrome::{folder_list, in_mailbox};
-use crate::routes::extract::MessagePath;
+use crate::routes::links::MessageAddress;
 use crate::routes::message::open_message;
 use crate::web_session::{CurrentUser, Identity};
 
@@ -42,13 +42,18 @@ pub fn signature_block(identity: &Identity) -> String {
     }
 }
 
-/// `{mailbox}/{uid}` (the mailbox may itself hold `/`).
-fn parse_spec(spec: &str) -> Result<(MailboxName, u32), AppError> {
-    let (mailbox, uid) = spec
-        .rsplit_once('/')
-        .ok_or_else(|| AppError::BadRequest("expected {mailbox}/{uid}".into()))?;
-    let MessagePath { mailbox, uid } = MessagePath::parse(mailbox, uid)?;
-    Ok((mailbox, uid))
+/// Opens the message a `?reply=`/`?forward=` value names (see [`MessageAddress`]); one
+/// whose mailbox was renumbered since the link was written is no longer that message.
+async fn open_addressed(
+    user: &CurrentUser,
+    spec: &str,
+) -> Result<(Opened, MessageAddress), AppError> {
+    let address: MessageAddress = spec.parse()?;
+    let opened = open(user, address.mailbox(), address.uid()).await?;
+    if !address.names(&opened.message) {
+        return Err(AppError::MessageNotFound);
+    }
+    Ok((opened, address))
 }
 
 /// Opens the original (marking it read, as reading it would) with its plain text preferred.
@@ -82,8 +87,7 @@ pub async fn reply(
     spec: &str,
     all: bool,
 ) -> Result<Composition, AppError> {
-    let (name, uid) = parse_spec(spec)?;
-    let opened = open(user, &name, uid).await?;
+    let (opened, _) = open_addressed(user, spec).await?;
     let original = crate::message::outgoing::original(&opened.header, text_of(&opened));
     let (to, cc) = reply::recipients(&original, all, &user.who.email);
     let mut body = String::from("\n\n");
@@ -123,8 +127,8 @@ pub async fn forward(
     attached: bool,
     limit: u64,
 ) -> Result<Composition, AppError> {
-    let (name, uid) = parse_spec(spec)?;
-    let opened = open(user, &name, uid).await?;
+    let (opened, address) = open_addressed(user, spec).await?;
+    let (name, uid) = (address.mailbox(), address.uid());
     let original = crate::message::outgoing::original(&opened.header, text_of(&opened));
     let mut composition = Composition {
         origin: Some(Origin {
@@ -135,10 +139,10 @@ pub async fn forward(
     };
     let signature = signature_block(identity);
     let body = if attached {
-        attach_original(user, &name, uid, &original.subject, limit, &mut composition).await?;
+        attach_original(user, name, uid, &original.subject, limit, &mut composition).await?;
         signature
     } else {
-        attach_files(user, &name, &opened, limit, &mut composition).await?;
+        attach_files(user, name, &opened, limit, &mut composition).await?;
         forward_body(t, &signature, &original)
     };
     composition.fields = Fields {
