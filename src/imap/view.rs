@@ -27,7 +27,7 @@ const REFERENCES: &str = "BODY.PEEK[HEADER.FIELDS (REFERENCES)]";
 
 /// How the list is asked for.
 #[derive(Clone, Debug, Default)]
-pub struct View {
+pub struct ListRequest {
     /// `None`: the whole folder.
     pub criteria: Option<Criteria>,
     pub order: Order,
@@ -89,7 +89,7 @@ pub async fn subscribed(imap: &mut Connection) -> Result<HashSet<String>, ImapEr
 pub async fn folder_page(
     imap: &mut Connection,
     wire: &str,
-    view: &View,
+    view: &ListRequest,
     number: u32,
 ) -> Result<Listing, ImapError> {
     let exists = select(imap, wire).await?;

@@ -22,7 +22,7 @@ use crate::imap::MailboxName;
 use crate::imap::folders::{FolderList, Role};
 use crate::imap::listing::{Page, Summary};
 use crate::imap::sort::Order;
-use crate::imap::view::{self, FolderRef, Listing, View};
+use crate::imap::view::{self, FolderRef, ListRequest, Listing};
 use crate::message::text::human_size;
 use crate::state::AppState;
 use crate::web_session::{CurrentUser, ListPrefs};
@@ -150,7 +150,7 @@ fn page_number(query: &ListQuery) -> u32 {
 
 /// What to ask the server for (the search, if any, and the order), and whether in every
 /// folder; or what is wrong with the search form.
-fn view_of(form: &SearchForm, prefs: &ListPrefs) -> Result<(View, bool), FormError> {
+fn view_of(form: &SearchForm, prefs: &ListPrefs) -> Result<(ListRequest, bool), FormError> {
     let everywhere = form.is_active() && form.everywhere();
     let criteria = form.is_active().then(|| form.criteria()).transpose()?;
     // Conversations come in their own order (latest activity first).
@@ -160,7 +160,7 @@ fn view_of(form: &SearchForm, prefs: &ListPrefs) -> Result<(View, bool), FormErr
     } else {
         list_controls::order(prefs).order()
     };
-    let view = View {
+    let view = ListRequest {
         criteria,
         order,
         threads,
@@ -243,7 +243,7 @@ async fn load(
     user: &CurrentUser,
     name: &MailboxName,
     folders: &FolderList,
-    view: View,
+    view: ListRequest,
     everywhere: bool,
     number: u32,
 ) -> Result<Listing, AppError> {
