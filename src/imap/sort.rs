@@ -34,24 +34,6 @@ pub enum SortKey {
 }
 
 impl SortKey {
-    pub const ALL: [SortKey; 5] = [
-        SortKey::Date,
-        SortKey::Arrival,
-        SortKey::From,
-        SortKey::Subject,
-        SortKey::Size,
-    ];
-
-    pub fn code(self) -> &'static str {
-        match self {
-            SortKey::Date => "date",
-            SortKey::Arrival => "arrival",
-            SortKey::From => "from",
-            SortKey::Subject => "subject",
-            SortKey::Size => "size",
-        }
-    }
-
     /// The RFC 5256 sort criterion.
     fn criterion(self) -> &'static str {
         match self {
@@ -94,29 +76,6 @@ impl Default for Order {
 }
 
 impl Order {
-    /// `date-desc`, `from-asc`; a bare key takes its natural direction (newest and largest
-    /// first, names A to Z). `None` for anything else.
-    pub fn parse(text: &str) -> Option<Order> {
-        let text = text.trim().to_ascii_lowercase();
-        let (key, direction) = match text.split_once('-') {
-            Some((k, d)) => (k, Some(d)),
-            None => (text.as_str(), None),
-        };
-        let key = SortKey::ALL.into_iter().find(|k| k.code() == key)?;
-        let descending = match direction {
-            Some("desc") => true,
-            Some("asc") => false,
-            Some(_) => return None,
-            None => matches!(key, SortKey::Date | SortKey::Arrival | SortKey::Size),
-        };
-        Some(Order { key, descending })
-    }
-
-    pub fn code(self) -> String {
-        let direction = if self.descending { "desc" } else { "asc" };
-        format!("{}-{direction}", self.key.code())
-    }
-
     /// Whether this is the folder's own order, either way round: no sorting needed.
     pub fn is_arrival(self) -> bool {
         self.key == SortKey::Arrival
@@ -316,23 +275,20 @@ mod tests {
     use super::*;
 
     #[test]
-    fn orders_parse_from_their_codes_and_natural_directions() {
-        let order = Order::parse("from-asc").unwrap();
-        assert_eq!((order.key, order.descending), (SortKey::From, false));
-        assert_eq!(Order::parse("DATE").unwrap().code(), "date-desc");
-        assert_eq!(Order::parse("subject").unwrap().code(), "subject-asc");
-        assert_eq!(Order::parse("size-up"), None);
-        assert_eq!(Order::parse("colour-asc"), None);
-        assert_eq!(Order::default().code(), "arrival-desc");
-    }
-
-    #[test]
     fn sort_programs_follow_rfc_5256() {
         assert_eq!(
-            Order::parse("from-desc").unwrap().program(),
+            Order {
+                key: SortKey::From,
+                descending: true
+            }
+            .program(),
             "(REVERSE FROM)"
         );
-        assert_eq!(Order::parse("size-asc").unwrap().program(), "(SIZE)");
+        let size = Order {
+            key: SortKey::Size,
+            descending: false,
+        };
+        assert_eq!(size.program(), "(SIZE)");
     }
 
     #[test]
