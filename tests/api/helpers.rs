@@ -497,3 +497,34 @@ pub async fn eventually_value<T>(
         tokio::time::sleep(Duration::from_millis(50)).await;
     }
 }
+
+/// The headers every response carries, signed in or not: no sniffing, no referrer, no
+/// camera, a strict CSP without inline scripts that only the message iframe's body may be
+/// framed under (by Posta itself), nothing cached but the static files, and no HSTS over
+/// plain HTTP.
+pub fn assert_security_headers(path: &str, page: &Page) {
+    assert_eq!(header(page, "x-content-type-options"), "nosniff", "{path}");
+    assert_eq!(header(page, "referrer-policy"), "no-referrer", "{path}");
+    assert!(
+        header(page, "permissions-policy").contains("camera=()"),
+        "{path}"
+    );
+    let csp = header(page, "content-security-policy");
+    assert!(csp.contains("default-src 'none'"), "{path}: {csp}");
+    assert!(
+        !csp.contains("unsafe-inline') script") && !csp.contains("script-src 'unsafe"),
+        "{path}: {csp}"
+    );
+    if path.contains("/body") {
+        assert!(csp.contains("frame-ancestors 'self'"), "{path}: {csp}");
+    } else {
+        assert!(csp.contains("frame-ancestors 'none'"), "{path}: {csp}");
+    }
+    if !path.starts_with("/static/") {
+        assert_eq!(header(page, "cache-control"), "no-store", "{path}");
+    }
+    assert!(
+        page.headers.get("strict-transport-security").is_none(),
+        "{path}: plain HTTP"
+    );
+}
