@@ -1,14 +1,15 @@
 //! Posta: a fast, safe, server-rendered webmail gateway for any IMAP mailbox.
 //!
 //! # Layout
-//! From the top layer down; each imports only those below it (the README's Layout section
-//! says the same).
+//! From the top layer down; each module imports only modules listed below it (the README's
+//! Layout section says the same).
 //! - [`app`]: `fn app() -> Router` with its layers, and `Application` (listener, sweeper).
 //! - [`routes`]: HTTP. One module per feature, each a `router()`; typed forms and queries,
 //!   view models, and `routes::links`, which writes every URL.
+//! - [`state`]: `AppState`, what every handler shares.
 //! - [`web_session`]: the typed browser session, its record store, the `CurrentUser`
 //!   extractor, CSRF.
-//! - [`state`]: `AppState`, what every handler shares.
+//! - [`error`]: the one error type; people see a sentence in their language, logs the chain.
 //! - [`account`]: the account session of each signed-in person (its IMAP client, caches,
 //!   inline-image tokens, messages being written), the registry, and the one session-lifetime
 //!   rule with its one sweeper.
@@ -19,11 +20,12 @@
 //! - [`message`]: pure: MIME structure, charsets, transfer encodings, headers, plain text to
 //!   HTML, HTML sanitising, building outgoing mail. No IMAP types, no I/O.
 //! - [`net_policy`]: which hosts may be reached; keeps a public gateway off private networks.
-//! - [`credentials`], [`upstream`]: who is signed in and where their mail lives.
+//! - [`credentials`]: who is signed in: address, password, login and servers.
 //! - [`config`]: flags and `POSTA_*` environment variables.
+//! - [`upstream`]: where mail lives: server URLs with their transport security.
 //! - [`throttle`]: failed sign-ins, by account and by address.
 //! - [`token`]: random tokens and constant-time comparison.
-//! - [`error`], [`i18n`]: the one error type and the interface's words in English and Russian.
+//! - [`i18n`]: the interface's words in English and Russian.
 
 pub mod account;
 pub mod app;

@@ -76,12 +76,14 @@ impl SharedCaches {
                 .max_capacity(STRUCTURES)
                 .eviction_policy(EvictionPolicy::lru())
                 .time_to_idle(idle)
+                .support_invalidation_closures()
                 .build(),
             documents: Cache::builder()
                 .max_capacity(DOCUMENT_BYTES)
                 .weigher(|_, document: &Arc<Document>| weight(document.html.len()))
                 .eviction_policy(EvictionPolicy::lru())
                 .time_to_idle(idle)
+                .support_invalidation_closures()
                 .build(),
             folders: Cache::builder()
                 .max_capacity(FOLDER_LISTS)
@@ -148,10 +150,20 @@ impl Caches {
         self.shared.suggestions.insert(self.id, list);
     }
 
-    /// Drops what is cheap to find by this session's id; the rest ages out.
+    /// Drops everything of this session's when it ends, so no message of a signed-out person
+    /// stays in memory to age out (kiosks). Structures and documents are found by a predicate
+    /// over their keys, which moka applies in its own maintenance.
     pub(super) fn forget(&self) {
-        self.shared.folders.invalidate(&self.id);
-        self.shared.suggestions.invalidate(&self.id);
+        let id = self.id;
+        self.shared.folders.invalidate(&id);
+        self.shared.suggestions.invalidate(&id);
+        // Fails only if the builder did not enable closures, which `SharedCaches::new` does.
+        let structures =
+            (self.shared.structures).invalidate_entries_if(move |(of, _), _| *of == id);
+        let documents = (self.shared.documents).invalidate_entries_if(move |(of, _), _| *of == id);
+        if structures.is_err() || documents.is_err() {
+            tracing::error!("cache invalidation by session is not enabled");
+        }
     }
 }
 
@@ -203,6 +215,46 @@ mod tests {
         ada.keep_document(key(message(7, 5)), document("<p>old</p>"));
         assert!(ada.document(&key(message(7, 5))).is_some());
         assert!(ada.document(&key(message(8, 5))).is_none());
+    }
+
+    /// A one-part plain-text message.
+    fn plain() -> Arc<Part> {
+        Arc::new(Part {
+            path: PartPath::parse("1").unwrap(),
+            mime: "text/plain".into(),
+            params: Vec::new(),
+            disposition: None,
+            disposition_params: Vec::new(),
+            content_id: None,
+            encoding: crate::message::transfer::Encoding::Identity,
+            octets: 5,
+            body: crate::message::structure::Body::Leaf,
+        })
+    }
+
+    #[test]
+    fn a_forgotten_session_leaves_no_structure_or_document_behind() {
+        let (ada, bob) = caches();
+        ada.insert(message(1, 7), plain());
+        bob.insert(message(1, 7), plain());
+        let key = DocumentKey {
+            message: message(1, 7),
+            part: PartPath::parse("1").unwrap(),
+            remote: false,
+        };
+        ada.keep_document(key.clone(), document("<p>ada</p>"));
+        bob.keep_document(key.clone(), document("<p>bob</p>"));
+
+        ada.forget();
+        ada.shared.structures.run_pending_tasks();
+        ada.shared.documents.run_pending_tasks();
+
+        assert!(ada.get(&message(1, 7)).is_none());
+        assert!(ada.document(&key).is_none());
+        assert!(bob.get(&message(1, 7)).is_some());
+        assert!(bob.document(&key).is_some());
+        assert_eq!(ada.shared.structures.entry_count(), 1);
+        assert_eq!(ada.shared.documents.entry_count(), 1);
     }
 
     #[test]

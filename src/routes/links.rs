@@ -59,9 +59,6 @@ fn with_query<'a>(path: &str, pairs: impl IntoIterator<Item = (&'a str, &'a str)
     }
 }
 
-/// `/`: the Inbox for someone signed in, else the sign-in page.
-pub const HOME: &str = "/";
-
 /// `/mail/INBOX`, where signing in and sending without an original lead.
 pub fn inbox() -> String {
     mailbox(&MailboxName::parse("INBOX").expect("INBOX is a mailbox name"))

@@ -22,9 +22,6 @@ use serde::{Deserialize, Serialize};
 use tower_sessions::cookie::SameSite;
 use tower_sessions::{Expiry, Session, SessionManagerLayer};
 
-/// Read here by the sign-in form; it lives in [`crate::i18n`], the lowest module that reads
-/// a cookie, so that `i18n` need not import the browser session (which imports `error`,
-/// which imports `i18n`).
 pub use current_user::CurrentUser;
 pub use store::MemoryRecords;
 

@@ -43,17 +43,22 @@ pub fn signature_block(identity: &Identity) -> String {
 }
 
 /// Opens the message a `?reply=`/`?forward=` value names (see [`MessageAddress`]); one
-/// whose mailbox was renumbered since the link was written is no longer that message.
+/// whose mailbox was renumbered since the link was written is no longer that message. That
+/// is checked on its structure first (which the opening then reuses), so another message
+/// under the same UID is never marked read.
 async fn open_addressed(
     user: &CurrentUser,
     spec: &str,
 ) -> Result<(Opened, MessageAddress), AppError> {
     let address: MessageAddress = spec.parse()?;
-    let opened = open(user, address.mailbox(), address.uid()).await?;
-    if !address.names(&opened.message) {
+    let (name, uid) = (address.mailbox(), address.uid());
+    let (message, _) = (user.mail.structure(name, uid).await)
+        .map_err(in_mailbox(name))?
+        .ok_or(AppError::MessageNotFound)?;
+    if !address.names(&message) {
         return Err(AppError::MessageNotFound);
     }
-    Ok((opened, address))
+    Ok((open(user, name, uid).await?, address))
 }
 
 /// Opens the original (marking it read, as reading it would) with its plain text preferred.
