@@ -533,10 +533,7 @@ async fn choose_language(
     jar: CookieJar,
 ) -> Result<Response, AppError> {
     let lang = Lang::from_code(&code).ok_or(AppError::NotFound)?;
-    let next = match query.next.as_deref() {
-        Some(n) if n.starts_with("/login") => n.to_owned(),
-        other => safe_next(other),
-    };
+    let next = safe_next(query.next.as_deref());
     // `Secure` is added over HTTPS by the front door (routes::guard), as on every cookie.
     let cookie = Cookie::build((LANG_COOKIE, lang.code()))
         .path("/")

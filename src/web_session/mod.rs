@@ -201,9 +201,20 @@ pub fn layer(records: MemoryRecords, secure: bool) -> SessionManagerLayer<Memory
 }
 
 /// Accepts only local paths for `next=`, so sign-in cannot be made to redirect elsewhere.
+///
+/// Judged as a browser reads a `Location`: it drops tabs and line breaks anywhere and reads
+/// `\\` as `/`, so `/\t/evil.example` would leave the origin as `//evil.example` does. A
+/// path with any control character or backslash is refused whole, not cleaned.
 pub fn safe_next(next: Option<&str>) -> String {
     match next {
-        Some(n) if n.starts_with('/') && !n.starts_with("//") && !n.contains('\\') => n.to_owned(),
+        Some(n)
+            if n.starts_with('/')
+                && !n.starts_with("//")
+                && !n.contains('\\')
+                && !n.chars().any(char::is_control) =>
+        {
+            n.to_owned()
+        }
         _ => "/mail/INBOX".to_owned(),
     }
 }
@@ -215,11 +226,18 @@ mod tests {
     #[test]
     fn next_only_allows_local_paths() {
         assert_eq!(safe_next(Some("/mail/Sent?page=2")), "/mail/Sent?page=2");
+        assert_eq!(safe_next(Some("/mail/Работа")), "/mail/Работа");
         for evil in [
             "//evil.example",
             "https://evil.example",
             "/\\evil.example",
             "mail",
+            "/\t/evil.example/x",
+            "/\n/evil.example",
+            "/\r\n/evil.example",
+            "\t//evil.example",
+            "/\u{0}/evil.example",
+            "/\u{85}/evil.example",
         ] {
             assert_eq!(safe_next(Some(evil)), "/mail/INBOX", "{evil}");
         }

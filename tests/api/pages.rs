@@ -500,6 +500,29 @@ async fn the_language_switch_knows_only_its_languages_and_stays_on_posta() {
     assert_eq!(inside.location(), "/mail/Sent");
 }
 
+#[tokio::test]
+async fn a_next_that_a_browser_would_read_as_another_host_is_refused() {
+    let app = in_process::app();
+
+    // A browser drops tabs and line breaks from a Location and reads `\` as `/`: each of
+    // these would become `//evil.example/x`, another site.
+    for next in [
+        "/%09/evil.example/x",
+        "/%0A/evil.example/x",
+        "/%0D%0A/evil.example/x",
+    ] {
+        let switched = app.get(&format!("/lang/en?next={next}")).await;
+        let signing_in = app.get(&format!("/login?next={next}")).await;
+
+        assert_eq!(switched.status, StatusCode::SEE_OTHER, "{next}");
+        assert_eq!(switched.location(), "/mail/INBOX", "{next}");
+        assert!(
+            !signing_in.body.contains("evil.example"),
+            "the form does not carry {next} on"
+        );
+    }
+}
+
 /// A `Set-Cookie` value as its name=value and attributes, in no particular order: browsers
 /// read attributes in any order, and the cookie crate writes them in its own.
 fn cookie_attributes(set_cookie: &str) -> Vec<&str> {
