@@ -316,7 +316,9 @@ fn check_form(
 }
 
 /// Keeps the signed-in account session and records the sign-in in the browser session
-/// (under a fresh id); if that cannot be saved, the account session is closed again.
+/// (under a fresh id); if that cannot be saved, the account session is closed again. A
+/// browser that was signed in already (as anyone) has that earlier account session ended,
+/// so its IMAP connection and password do not linger unreachable.
 async fn start_sessions(
     state: &AppState,
     session: &TypedSession,
@@ -326,6 +328,7 @@ async fn start_sessions(
     connection: Connection,
 ) -> Result<(), Refusal> {
     let email = account.email.to_string();
+    let earlier = session.signed_in().await;
     let key = state.mail.start(account, connector.clone(), connection);
     let who = SignedIn {
         key: key.clone(),
@@ -339,6 +342,9 @@ async fn start_sessions(
             StatusCode::INTERNAL_SERVER_ERROR,
             t.err_internal,
         ));
+    }
+    if let Some(earlier) = earlier {
+        state.mail.end(&earlier.key);
     }
     Ok(())
 }

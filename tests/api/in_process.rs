@@ -40,7 +40,11 @@ pub fn app() -> InProcessApp {
 }
 
 pub fn app_with(config: Config) -> InProcessApp {
-    let state = AppState::new(config).expect("building Posta's state");
+    app_over(AppState::new(config).expect("building Posta's state"))
+}
+
+/// Posta's router over `state`, which the test keeps to look inside.
+pub fn app_over(state: AppState) -> InProcessApp {
     InProcessApp {
         address: "http://posta.test".to_owned(),
         client: CLIENT.clone(),
@@ -114,6 +118,14 @@ impl InProcessApp {
     pub async fn get(&self, path: &str) -> Page {
         self.send(self.client.get(format!("{}{path}", self.address)))
             .await
+    }
+
+    /// The `Cookie` header this browser would send to `path`.
+    pub fn cookies_for(&self, path: &str) -> String {
+        let url = format!("{}{path}", self.address).parse().expect("a URL");
+        (self.cookies.cookies(&url))
+            .map(|v| v.to_str().expect("ASCII cookies").to_owned())
+            .unwrap_or_default()
     }
 
     pub async fn get_with(&self, path: &str, headers: &[(&str, &str)]) -> Page {

@@ -5,7 +5,10 @@ use std::time::Duration;
 
 use reqwest::StatusCode;
 
+use posta::app::AppState;
+
 use crate::helpers::{User, eventually, spawn_app_with, stack, test_config};
+use crate::in_process;
 
 #[tokio::test]
 async fn an_idle_session_ends_and_its_imap_connection_closes() {
@@ -89,4 +92,41 @@ async fn stay_signed_in_counts_as_activity_and_needs_the_token() {
     let forged = app.post_form("/session", &[("csrf", "forged")]).await;
     assert_eq!(forged.status, StatusCode::FORBIDDEN);
     assert_eq!(app.get("/mail/INBOX").await.status, StatusCode::OK);
+}
+
+#[tokio::test]
+async fn signing_in_again_on_one_browser_ends_the_earlier_account_session() {
+    let state = AppState::new(test_config()).expect("building Posta's state");
+    let browser = in_process::app_over(state.clone());
+    let logouts = stack().logouts(User::Alice);
+    let token = browser.get("/login").await.csrf();
+    assert_eq!(
+        browser.login(User::Alice).await.status,
+        StatusCode::SEE_OTHER
+    );
+    assert_eq!(state.mail.len(), 1);
+
+    // The sign-in form posted again on the same session cookie, as a second tab or a script
+    // that kept the form's token would.
+    let (email, password) = (User::Alice.email(), User::Alice.password());
+    let cookies = format!(
+        "{}; posta_login_csrf={token}",
+        browser.cookies_for("/login")
+    );
+    let again = browser
+        .send(
+            (browser.client.post(format!("{}/login", browser.address)))
+                .header("cookie", cookies)
+                .form(&[("csrf", &token), ("email", &email), ("password", &password)]),
+        )
+        .await;
+
+    assert_eq!(again.status, StatusCode::SEE_OTHER, "{}", again.body);
+    assert_eq!(state.mail.len(), 1, "the first account session was ended");
+    assert!(
+        eventually(Duration::from_secs(10), || stack().logouts(User::Alice)
+            > logouts)
+        .await,
+        "and its IMAP connection closed"
+    );
 }
