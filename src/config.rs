@@ -89,6 +89,24 @@ impl Config {
     pub fn defaults() -> Self {
         Config::parse_from(["posta"])
     }
+
+    /// Refuses settings that would make an open gateway unsafe, in words an operator acts on.
+    ///
+    /// A fixed SMTP server without a fixed IMAP server would be handed every address and
+    /// password that any IMAP server (an attacker's own included) accepted: an unthrottled
+    /// way to try passwords against the operator's SMTP server.
+    pub fn check(&self) -> Result<(), String> {
+        if self.smtp.is_some() && self.imap.is_none() {
+            return Err(
+                "--smtp (POSTA_SMTP) is set without --imap (POSTA_IMAP). Without a \
+                 fixed IMAP server, any server a person names could vouch for an address and \
+                 password that Posta would then try on your SMTP server. Set --imap as well, \
+                 or leave --smtp unset so each account sends through its own provider."
+                    .to_owned(),
+            );
+        }
+        Ok(())
+    }
 }
 
 fn parse_imap(s: &str) -> Result<Upstream, String> {
@@ -171,6 +189,25 @@ mod tests {
         assert_eq!(parse_size("4096"), Ok(4096));
         assert!(parse_size("5 parsecs").is_err());
         assert_eq!(Config::defaults().max_attachment_size, 25_000_000);
+    }
+
+    #[test]
+    fn a_fixed_smtp_server_needs_a_fixed_imap_server() {
+        let alone = Config::parse_from(["posta", "--smtp", "smtps://smtp.example.org:465"]);
+        let refused = alone.check().unwrap_err();
+        assert!(
+            refused.contains("--smtp") && refused.contains("--imap"),
+            "{refused}"
+        );
+        let both = Config::parse_from([
+            "posta",
+            "--imap",
+            "imaps://imap.example.org:993",
+            "--smtp",
+            "smtps://smtp.example.org:465",
+        ]);
+        assert_eq!(both.check(), Ok(()));
+        assert_eq!(Config::defaults().check(), Ok(()));
     }
 
     #[test]

@@ -48,6 +48,7 @@ impl FromRef<AppState> for AccountSessions {
 
 impl AppState {
     pub fn new(config: Config) -> anyhow::Result<Self> {
+        config.check().map_err(anyhow::Error::msg)?;
         let extra_ca_pem = match &config.tls_ca {
             Some(path) => Some(
                 std::fs::read(path)

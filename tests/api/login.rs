@@ -157,6 +157,8 @@ async fn starttls_on_the_imap_port_works() {
 async fn a_person_can_name_their_server_when_none_is_fixed() {
     let mut config = test_config();
     config.imap = None;
+    // A fixed SMTP server needs a fixed IMAP server (Config::check).
+    config.smtp = None;
     config.allow_private_upstreams = true;
     let app = spawn_app_with(config).await;
 

@@ -74,6 +74,8 @@ async fn an_unreachable_server_is_reported_in_words() {
 async fn a_public_gateway_refuses_loopback_servers() {
     let mut config = in_process::config();
     config.imap = None;
+    // A fixed SMTP server needs a fixed IMAP server (Config::check).
+    config.smtp = None;
     let app = in_process::app_with(config);
 
     let page = app
@@ -161,6 +163,8 @@ async fn the_sign_in_form_carries_a_token_that_its_own_cookie_repeats() {
 async fn without_a_fixed_server_the_form_offers_server_settings() {
     let mut config = in_process::config();
     config.imap = None;
+    // A fixed SMTP server needs a fixed IMAP server (Config::check).
+    config.smtp = None;
     let app = in_process::app_with(config);
 
     let page = app.get("/login").await;
@@ -529,4 +533,33 @@ fn cookie_attributes(set_cookie: &str) -> Vec<&str> {
     let mut parts: Vec<&str> = set_cookie.split(';').map(str::trim).collect();
     parts[1..].sort_unstable();
     parts
+}
+
+#[tokio::test]
+async fn a_fixed_smtp_server_without_a_fixed_imap_server_is_refused_at_start() {
+    let mut config = in_process::config();
+    config.imap = None;
+
+    let refused = posta::app::Application::build(config).await.err();
+
+    let said = format!("{:#}", refused.expect("Posta does not start"));
+    assert!(said.contains("--smtp") && said.contains("--imap"), "{said}");
+
+    // The binary says the same and exits without serving.
+    let run = std::process::Command::new(env!("CARGO_BIN_EXE_posta"))
+        .args([
+            "--listen",
+            "127.0.0.1:0",
+            "--smtp",
+            "smtps://smtp.posta.test:465",
+        ])
+        .env_remove("POSTA_IMAP")
+        .output()
+        .expect("running posta");
+    let stderr = String::from_utf8_lossy(&run.stderr);
+    assert!(!run.status.success());
+    assert!(
+        stderr.contains("--smtp (POSTA_SMTP) is set without --imap"),
+        "{stderr}"
+    );
 }
