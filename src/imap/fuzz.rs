@@ -55,4 +55,23 @@ mod tests {
         );
         assert!(render(&data) > 0);
     }
+
+    /// A server nesting a BODYSTRUCTURE a thousand levels deep once overflowed the stack and
+    /// aborted the whole process; the answer is now refused and the page made without it.
+    #[test]
+    fn a_bodystructure_nested_a_thousand_deep_is_refused_without_a_crash() {
+        let mut body = r#"("text" "plain" NIL NIL NIL "7bit" 5 1)"#.to_owned();
+        for _ in 0..1000 {
+            body = format!(r#"({body} "mixed")"#);
+        }
+        let mut data = format!("* 1 FETCH (UID 7 BODYSTRUCTURE {body})\r\n").into_bytes();
+        data.extend_from_slice(b"Subject: deep\r\n\r\nhello");
+        // On a thread with the stack of a tokio worker, where pages are made.
+        let rendered = std::thread::Builder::new()
+            .stack_size(2 << 20)
+            .spawn(move || render(&data))
+            .unwrap()
+            .join();
+        assert!(rendered.is_ok(), "rendered without overflowing the stack");
+    }
 }

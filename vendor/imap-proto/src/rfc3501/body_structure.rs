@@ -8,11 +8,47 @@ use nom::{
     IResult, Parser,
 };
 use std::borrow::Cow;
+use std::cell::Cell;
+
+use nom::error::{make_error, ErrorKind};
 
 use crate::{
     core::*,
     rfc3501::{to_owned_cow, AttributeValue, Envelope},
 };
+
+/// How deeply body structures (a multipart's parts, a message/rfc822's body) and body
+/// extension lists may nest before the response is refused. Real mail nests a handful of
+/// levels; a hostile server nesting hundreds would otherwise exhaust the stack of whatever
+/// thread parses it (Posta patch).
+const MAX_NESTING: usize = 32;
+
+thread_local! {
+    /// Nesting levels being parsed on this thread right now.
+    static NESTING: Cell<usize> = const { Cell::new(0) };
+}
+
+/// One level of nesting, counted while it is parsed (and uncounted when dropped, however
+/// the parse ends).
+struct Nested;
+
+impl Nested {
+    fn enter(i: &[u8]) -> Result<Nested, nom::Err<nom::error::Error<&[u8]>>> {
+        NESTING.with(|depth| {
+            if depth.get() >= MAX_NESTING {
+                return Err(nom::Err::Failure(make_error(i, ErrorKind::TooLarge)));
+            }
+            depth.set(depth.get() + 1);
+            Ok(Nested)
+        })
+    }
+}
+
+impl Drop for Nested {
+    fn drop(&mut self) {
+        NESTING.with(|depth| depth.set(depth.get() - 1));
+    }
+}
 
 pub struct BodyFields<'a> {
     pub param: BodyParams<'a>,
@@ -241,6 +277,7 @@ pub enum BodyExtension<'a> {
 
 impl<'a> BodyExtension<'a> {
     fn parse(i: &'a [u8]) -> IResult<&'a [u8], Self> {
+        let _nested = Nested::enter(i)?;
         alt((
             map(number, BodyExtension::Num),
             // Cannot find documentation on character encoding for body extension values.
@@ -445,6 +482,7 @@ pub enum BodyStructure<'a> {
 
 impl<'a> BodyStructure<'a> {
     pub(crate) fn parse(i: &'a [u8]) -> IResult<&'a [u8], Self> {
+        let _nested = Nested::enter(i)?;
         paren_delimited(alt((
             body_type_text,
             body_type_message,
@@ -843,5 +881,50 @@ mod tests {
                 });
             }
         );
+    }
+}
+
+/// Posta's patch: nesting is bounded, so a hostile server cannot overflow the stack.
+#[cfg(test)]
+mod posta_nesting_tests {
+    use super::*;
+
+    const TEXT: &str = r#"("TEXT" "PLAIN" ("CHARSET" "UTF-8") NIL NIL "7BIT" 5 1)"#;
+
+    /// A text part inside `depth` multiparts.
+    fn nested(depth: usize) -> String {
+        let mut body = TEXT.to_owned();
+        for _ in 0..depth {
+            body = format!(r#"({body} "MIXED")"#);
+        }
+        body
+    }
+
+    #[test]
+    fn ordinary_nesting_parses() {
+        let body = nested(MAX_NESTING - 1);
+        assert!(BodyStructure::parse(body.as_bytes()).is_ok());
+        NESTING.with(|depth| assert_eq!(depth.get(), 0, "every level uncounted"));
+    }
+
+    #[test]
+    fn hostile_nesting_is_refused_not_overflowing_the_stack() {
+        // A thousand levels overflowed a 2 MiB stack before the bound.
+        let body = nested(1000);
+        let parsed = BodyStructure::parse(body.as_bytes());
+        assert!(
+            matches!(parsed, Err(nom::Err::Failure(ref e)) if e.code == ErrorKind::TooLarge),
+            "refused"
+        );
+        NESTING.with(|depth| assert_eq!(depth.get(), 0, "every level uncounted"));
+        assert!(BodyStructure::parse(nested(3).as_bytes()).is_ok(), "and the next parses");
+    }
+
+    #[test]
+    fn hostile_extension_lists_are_refused_too() {
+        let list = format!("{}1{}", "(".repeat(1000), ")".repeat(1000));
+        let body = format!(r#"("TEXT" "PLAIN" NIL NIL NIL "7BIT" 5 1 NIL NIL NIL NIL {list})"#);
+        assert!(BodyStructure::parse(body.as_bytes()).is_err());
+        NESTING.with(|depth| assert_eq!(depth.get(), 0));
     }
 }
