@@ -36,6 +36,12 @@ pub struct Config {
     #[arg(long, env = "POSTA_IMAP_IDLE_TIMEOUT", default_value = "5m", value_parser = parse_duration)]
     pub imap_idle_timeout: Duration,
 
+    /// Give up on an IMAP server that does not answer within this long (`30s`, `2m`): the
+    /// connection, greeting, TLS and login, and then every command. A command that runs out
+    /// of time drops its connection (the next page opens a new one) and shows an error page.
+    #[arg(long, env = "POSTA_IMAP_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
+    pub imap_timeout: Duration,
+
     /// Sign a person out after this long without a request; pages warn a little before.
     #[arg(
         long,
@@ -172,6 +178,7 @@ mod tests {
         assert_eq!(config.listen, "127.0.0.1:8080".parse().unwrap());
         assert!(config.imap.is_none());
         assert_eq!(config.imap_idle_timeout, Duration::from_secs(300));
+        assert_eq!(config.imap_timeout, Duration::from_secs(30));
     }
 
     #[test]

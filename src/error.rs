@@ -57,6 +57,7 @@ impl From<MailError> for AppError {
                 AppError::Upstream(anyhow::Error::new(e).context("re-opening the IMAP connection"))
             }
             MailError::Imap(e) => AppError::Upstream(anyhow::Error::new(e)),
+            e @ MailError::Timeout(_) => AppError::Upstream(anyhow::Error::new(e)),
         }
     }
 }

@@ -4,7 +4,6 @@
 //! imports `routes`.
 
 use std::sync::Arc;
-use std::time::Duration;
 
 use anyhow::Context;
 use axum::extract::FromRef;
@@ -78,7 +77,7 @@ impl AppState {
         .context("setting up server discovery")?;
         let trusted = Connector {
             extra_ca,
-            timeout: Duration::from_secs(20),
+            timeout: config.imap_timeout,
             refuse_private: false,
         };
         let public = Connector {

@@ -28,6 +28,10 @@ pub enum MailError {
     /// The server refused or broke the command.
     #[error("IMAP command failed")]
     Imap(#[from] ImapError),
+    /// The server did not finish the command within the connector's timeout; the
+    /// connection was dropped, since its state is unknown.
+    #[error("the IMAP server did not answer within {0:?}")]
+    Timeout(Duration),
 }
 
 /// One reconnecting IMAP connection.
@@ -88,7 +92,14 @@ impl Client {
             }
             let connection = guard.as_mut().expect("connection opened above");
             connection.drain_unsolicited();
-            match op(connection).await {
+            let limit = self.connector.timeout;
+            let Ok(outcome) = tokio::time::timeout(limit, op(connection)).await else {
+                // Half a command may still be on its way: the connection cannot be trusted.
+                tracing::warn!(user = %self.credentials.email, ?limit, "IMAP command timed out; connection dropped");
+                *guard = None;
+                return Err(MailError::Timeout(limit));
+            };
+            match outcome {
                 Err(e) if is_connection_lost(&e) && !reopened => {
                     tracing::info!(user = %self.credentials.email, error = %e, "IMAP connection lost; reconnecting");
                     *guard = None;
@@ -198,6 +209,25 @@ mod tests {
             refuse_private: false,
         };
         Client::with_connection(Arc::new(credentials), connector, connection)
+    }
+
+    #[tokio::test]
+    async fn a_command_the_server_never_answers_times_out_and_drops_the_connection() {
+        let client = client(stuck_connection().await);
+
+        // Without the client's own timeout, this would wait forever.
+        let outcome = tokio::time::timeout(
+            Duration::from_secs(10),
+            client.run(|imap| Box::pin(async move { imap.session.noop().await })),
+        )
+        .await
+        .expect("run gave up by itself");
+
+        assert!(matches!(outcome, Err(MailError::Timeout(_))), "{outcome:?}");
+        assert!(
+            client.take_if_idle(Duration::ZERO).is_none(),
+            "the stuck connection is gone"
+        );
     }
 
     #[tokio::test]

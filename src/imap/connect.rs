@@ -74,7 +74,8 @@ impl Capabilities {
 pub struct Connector {
     /// Extra trusted CA (`--tls-ca`), added to the system roots.
     pub extra_ca: Option<native_tls::Certificate>,
-    /// Limit for connect + TLS + greeting + login together.
+    /// Limit for connect + TLS + greeting + login together, and then for each command a
+    /// [`super::Client`] runs (`--imap-timeout`).
     pub timeout: Duration,
     /// Refuse hosts that resolve to loopback, private or link-local addresses (servers a
     /// person typed or discovery found, on a public gateway). Operator-configured upstreams

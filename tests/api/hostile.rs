@@ -2,10 +2,16 @@
 //! into folder names, absurd numbers, foreign redirects. Each gets a page in words (never a
 //! server error), nothing reaches the IMAP server as a command, and the session goes on.
 
-use futures::TryStreamExt;
-use reqwest::StatusCode;
+use std::time::Duration;
 
-use crate::helpers::{TestApp, User, new_client, spawn_app};
+use futures::TryStreamExt;
+use posta::config::Config;
+use posta::upstream::{Security, Upstream};
+use reqwest::StatusCode;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
+use tokio::net::TcpListener;
+
+use crate::helpers::{TestApp, User, new_client, spawn_app, spawn_app_with};
 use crate::imap_client::{self, Direct};
 
 async fn folder_count(server: &mut Direct) -> usize {
@@ -164,4 +170,62 @@ async fn form_values_with_imap_syntax_are_refused_or_taken_literally() {
     }
     assert_eq!(imap_client::count(&mut server, "INBOX").await, count);
     assert_eq!(app.get("/mail/INBOX").await.status, StatusCode::OK);
+}
+
+/// A server that signs people in and lists the Inbox, then never answers SELECT: a stuck
+/// or hostile server. Its port.
+async fn server_that_never_answers_select() -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"* OK scripted IMAP ready\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let mut words = line.splitn(3, ' ');
+                    let (tag, verb) = (words.next().unwrap_or("*"), words.next().unwrap_or(""));
+                    let reply = match verb.to_ascii_uppercase().as_str() {
+                        "CAPABILITY" => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
+                        "LIST" => format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n"),
+                        "STATUS" => {
+                            format!("* STATUS INBOX (MESSAGES 1 UNSEEN 0)\r\n{tag} OK done\r\n")
+                        }
+                        "SELECT" | "EXAMINE" => continue,
+                        _ => format!("{tag} OK done\r\n"),
+                    };
+                    if write.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
+}
+
+#[tokio::test]
+async fn a_server_that_stops_answering_gets_an_error_page_within_the_imap_timeout() {
+    let port = server_that_never_answers_select().await;
+    let mut config = Config::defaults();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.imap = Some(Upstream::new("127.0.0.1", port, Security::Insecure));
+    config.imap_timeout = Duration::from_secs(1);
+    let app = spawn_app_with(config).await;
+    app.sign_in(User::N(12)).await;
+
+    // Without the timeout this request would never end; the client gives it ten seconds.
+    let page = tokio::time::timeout(Duration::from_secs(10), app.get("/mail/INBOX"))
+        .await
+        .expect("an answer, not a hung request");
+
+    assert_eq!(page.status, StatusCode::BAD_GATEWAY, "{}", page.body);
+    assert!(page.body.contains("mail server"), "in words: {}", page.body);
+    assert!(!page.body.contains("Timeout("), "no debug text");
+    assert_eq!(
+        app.get("/settings").await.status,
+        StatusCode::OK,
+        "the session goes on"
+    );
 }
