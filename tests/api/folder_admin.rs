@@ -11,11 +11,9 @@ use posta::config::Config;
 use posta::routes::links;
 use posta::upstream::{Security, Upstream};
 use reqwest::StatusCode;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 
 use crate::helpers::{
-    Page, TestApp, User, folder_turn, spawn_app, spawn_app_with, stack, test_config,
+    Page, TestApp, User, folder_turn, scripted_imap, spawn_app, spawn_app_with, stack, test_config,
 };
 use crate::imap_client::{append, connect, count, mailboxes, remove_leftovers, subscriptions};
 
@@ -565,43 +563,26 @@ async fn folder_changes_need_the_forms_token() {
 /// deleted by the time its STATUS is asked, as another mail program can do at any moment.
 /// Its port.
 async fn server_losing_a_folder_between_list_and_status() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                let _ = write.write_all(b"* OK scripted IMAP ready\r\n").await;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let mut words = line.splitn(3, ' ');
-                    let (tag, verb) = (words.next().unwrap_or("*"), words.next().unwrap_or(""));
-                    let args = words.next().unwrap_or("");
-                    let reply = match verb.to_ascii_uppercase().as_str() {
-                        "CAPABILITY" => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
-                        "LIST" => format!(
-                            "* LIST () \"/\" INBOX\r\n* LIST () \"/\" Gone\r\n\
-                             * LIST () \"/\" Kept\r\n{tag} OK done\r\n"
-                        ),
-                        "STATUS" if args.starts_with("\"Gone\"") => {
-                            format!("{tag} NO [NONEXISTENT] Mailbox doesn't exist: Gone\r\n")
-                        }
-                        "STATUS" => {
-                            let name = args.split(' ').next().unwrap_or("").trim_matches('"');
-                            format!("* STATUS {name} (MESSAGES 7 UNSEEN 2)\r\n{tag} OK done\r\n")
-                        }
-                        "LSUB" => format!("* LSUB () \"/\" Kept\r\n{tag} OK done\r\n"),
-                        "LOGOUT" => format!("* BYE\r\n{tag} OK done\r\n"),
-                        _ => format!("{tag} OK done\r\n"),
-                    };
-                    if write.write_all(reply.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    port
+    scripted_imap(|tag, verb, args| {
+        Some(match verb {
+            "CAPABILITY" => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
+            "LIST" => format!(
+                "* LIST () \"/\" INBOX\r\n* LIST () \"/\" Gone\r\n\
+                 * LIST () \"/\" Kept\r\n{tag} OK done\r\n"
+            ),
+            "STATUS" if args.starts_with("\"Gone\"") => {
+                format!("{tag} NO [NONEXISTENT] Mailbox doesn't exist: Gone\r\n")
+            }
+            "STATUS" => {
+                let name = args.split(' ').next().unwrap_or("").trim_matches('"');
+                format!("* STATUS {name} (MESSAGES 7 UNSEEN 2)\r\n{tag} OK done\r\n")
+            }
+            "LSUB" => format!("* LSUB () \"/\" Kept\r\n{tag} OK done\r\n"),
+            "LOGOUT" => format!("* BYE\r\n{tag} OK done\r\n"),
+            _ => format!("{tag} OK done\r\n"),
+        })
+    })
+    .await
 }
 
 #[tokio::test]

@@ -12,6 +12,7 @@ use posta::config::Config;
 use posta::upstream::{Protocol, Upstream};
 use reqwest::StatusCode;
 use reqwest::header::HeaderMap;
+use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 
 /// Which seeded user a test signs in as. Each test that counts logins or changes flags has
 /// its own, so tests can run in parallel without seeing each other.
@@ -527,4 +528,33 @@ pub fn assert_security_headers(path: &str, page: &Page) {
         page.headers.get("strict-transport-security").is_none(),
         "{path}: plain HTTP"
     );
+}
+
+/// A scripted IMAP server on loopback, for odd or hostile peers that no real server imitates.
+/// It greets, then answers each command line with what `answer(tag, VERB, arguments)` gives;
+/// `None` leaves that command unanswered, as a stuck server would. Its port.
+pub async fn scripted_imap(answer: fn(&str, &str, &str) -> Option<String>) -> u16 {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        while let Ok((socket, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let (read, mut write) = socket.into_split();
+                let mut lines = BufReader::new(read).lines();
+                let _ = write.write_all(b"* OK scripted IMAP ready\r\n").await;
+                while let Ok(Some(line)) = lines.next_line().await {
+                    let mut words = line.splitn(3, ' ');
+                    let (tag, verb) = (words.next().unwrap_or("*"), words.next().unwrap_or(""));
+                    let arguments = words.next().unwrap_or("");
+                    let Some(reply) = answer(tag, &verb.to_ascii_uppercase(), arguments) else {
+                        continue;
+                    };
+                    if write.write_all(reply.as_bytes()).await.is_err() {
+                        return;
+                    }
+                }
+            });
+        }
+    });
+    port
 }

@@ -8,10 +8,8 @@ use futures::TryStreamExt;
 use posta::config::Config;
 use posta::upstream::{Security, Upstream};
 use reqwest::StatusCode;
-use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-use tokio::net::TcpListener;
 
-use crate::helpers::{TestApp, User, new_client, spawn_app, spawn_app_with};
+use crate::helpers::{TestApp, User, new_client, scripted_imap, spawn_app, spawn_app_with};
 use crate::imap_client::{self, Direct};
 
 async fn folder_count(server: &mut Direct) -> usize {
@@ -175,34 +173,16 @@ async fn form_values_with_imap_syntax_are_refused_or_taken_literally() {
 /// A server that signs people in and lists the Inbox, then never answers SELECT: a stuck
 /// or hostile server. Its port.
 async fn server_that_never_answers_select() -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    tokio::spawn(async move {
-        while let Ok((socket, _)) = listener.accept().await {
-            tokio::spawn(async move {
-                let (read, mut write) = socket.into_split();
-                let mut lines = BufReader::new(read).lines();
-                let _ = write.write_all(b"* OK scripted IMAP ready\r\n").await;
-                while let Ok(Some(line)) = lines.next_line().await {
-                    let mut words = line.splitn(3, ' ');
-                    let (tag, verb) = (words.next().unwrap_or("*"), words.next().unwrap_or(""));
-                    let reply = match verb.to_ascii_uppercase().as_str() {
-                        "CAPABILITY" => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
-                        "LIST" => format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n"),
-                        "STATUS" => {
-                            format!("* STATUS INBOX (MESSAGES 1 UNSEEN 0)\r\n{tag} OK done\r\n")
-                        }
-                        "SELECT" | "EXAMINE" => continue,
-                        _ => format!("{tag} OK done\r\n"),
-                    };
-                    if write.write_all(reply.as_bytes()).await.is_err() {
-                        return;
-                    }
-                }
-            });
-        }
-    });
-    port
+    scripted_imap(|tag, verb, _| match verb {
+        "CAPABILITY" => Some(format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n")),
+        "LIST" => Some(format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n")),
+        "STATUS" => Some(format!(
+            "* STATUS INBOX (MESSAGES 1 UNSEEN 0)\r\n{tag} OK done\r\n"
+        )),
+        "SELECT" | "EXAMINE" => None,
+        _ => Some(format!("{tag} OK done\r\n")),
+    })
+    .await
 }
 
 #[tokio::test]
