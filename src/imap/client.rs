@@ -152,12 +152,10 @@ fn is_connection_lost(e: &ImapError) -> bool {
 #[cfg(test)]
 mod tests {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    use tokio::net::{TcpListener, TcpStream};
+    use tokio::net::TcpListener;
 
     use super::*;
     use crate::credentials::{EmailAddress, Password};
-    use crate::imap::Capabilities;
-    use crate::imap::stream::MailStream;
     use crate::upstream::{Security, Upstream};
 
     /// A connection to a server that accepts the login and then never answers: every
@@ -180,19 +178,7 @@ mod tests {
             while let Ok(Some(_)) = lines.next_line().await {}
             drop(write);
         });
-        let tcp = TcpStream::connect(address).await.unwrap();
-        let mut client = async_imap::Client::new(MailStream::Plain(tcp));
-        client.read_response().await.unwrap().unwrap();
-        let session = client
-            .login("user", "pass")
-            .await
-            .map_err(|(e, _)| e)
-            .unwrap();
-        Connection {
-            session,
-            caps: Capabilities::default(),
-            selected: None,
-        }
+        Connection::scripted(address).await
     }
 
     fn client(connection: Connection) -> Client {

@@ -62,4 +62,23 @@ impl Connection {
     pub async fn logout(mut self) {
         let _ = tokio::time::timeout(LOGOUT_TIMEOUT, self.session.logout()).await;
     }
+
+    /// A plain-text connection logged in to a scripted test server at `address` (which must
+    /// greet, then answer the LOGIN), for unit tests of what goes on the wire.
+    #[cfg(test)]
+    pub(crate) async fn scripted(address: std::net::SocketAddr) -> Connection {
+        let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
+        let mut client = async_imap::Client::new(MailStream::Plain(tcp));
+        client.read_response().await.unwrap().unwrap();
+        let session = client
+            .login("user", "pass")
+            .await
+            .map_err(|(e, _)| e)
+            .unwrap();
+        Connection {
+            session,
+            caps: Capabilities::default(),
+            selected: None,
+        }
+    }
 }

@@ -124,13 +124,11 @@ mod tests {
     use std::sync::{Arc, Mutex};
 
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    use tokio::net::{TcpListener, TcpStream};
+    use tokio::net::TcpListener;
 
     use super::*;
-    use crate::imap::Capabilities;
     use crate::imap::actions::create_folder;
     use crate::imap::folder_name::full_name;
-    use crate::imap::stream::MailStream;
 
     /// A server that says OK to everything (NO to commands containing `refuse`) and keeps
     /// every command line it read, so tests see exactly what went on the wire.
@@ -156,20 +154,8 @@ mod tests {
                 write.write_all(reply.as_bytes()).await.unwrap();
             }
         });
-        let tcp = TcpStream::connect(address).await.unwrap();
-        let mut client = async_imap::Client::new(MailStream::Plain(tcp));
-        client.read_response().await.unwrap().unwrap();
-        let session = client
-            .login("user", "pass")
-            .await
-            .map_err(|(e, _)| e)
-            .unwrap();
+        let imap = Connection::scripted(address).await;
         seen.lock().unwrap().clear();
-        let imap = Connection {
-            session,
-            caps: Capabilities::default(),
-            selected: None,
-        };
         (imap, seen)
     }
 
