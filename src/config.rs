@@ -68,6 +68,17 @@ pub struct Config {
     #[arg(long, env = "POSTA_MAX_ATTACHMENT_SIZE", default_value = "25MB", value_parser = parse_size)]
     pub max_attachment_size: u64,
 
+    /// The most the files of every message being written may weigh together, across all
+    /// sessions, in memory (`256MiB`, `1GB`). An upload that would go past it is refused in
+    /// words (try again later, or attach a smaller file), keeping everything else typed.
+    #[arg(long, env = "POSTA_MAX_UPLOAD_MEMORY", default_value = "256MiB", value_parser = parse_size)]
+    pub max_upload_memory: u64,
+
+    /// The most people signed in at once. Beyond it a sign-in is refused in words until
+    /// someone signs out or a session ends.
+    #[arg(long, env = "POSTA_MAX_SESSIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_sessions: u32,
+
     /// Give up on an SMTP server that does not answer within this long (`30s`, `2m`).
     #[arg(long, env = "POSTA_SMTP_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
     pub smtp_timeout: Duration,
@@ -144,28 +155,10 @@ pub fn parse_duration(s: &str) -> Result<Duration, String> {
 /// Parses `25MB`, `25 MiB`, `500KB`, `1048576`: decimal units (KB, MB, GB) are powers of
 /// 1000 and binary ones (KiB, MiB, GiB) powers of 1024, as people and file managers mean them.
 pub fn parse_size(s: &str) -> Result<u64, String> {
-    let s = s.trim();
-    let split = s.find(|c: char| !c.is_ascii_digit()).unwrap_or(s.len());
-    let (digits, unit) = s.split_at(split);
-    let n: u64 = digits
-        .parse()
-        .map_err(|_| format!("{s:?} is not a size such as 25MB or 10MiB"))?;
-    let factor: u64 = match unit.trim().to_ascii_lowercase().as_str() {
-        "" | "b" => 1,
-        "kb" | "k" => 1000,
-        "kib" => 1024,
-        "mb" | "m" => 1000 * 1000,
-        "mib" => 1024 * 1024,
-        "gb" | "g" => 1000 * 1000 * 1000,
-        "gib" => 1024 * 1024 * 1024,
-        other => {
-            return Err(format!(
-                "unknown unit {other:?} in {s:?}: use KB, MB, GB or KiB, MiB, GiB"
-            ));
-        }
-    };
-    n.checked_mul(factor)
-        .ok_or_else(|| format!("{s:?} is too large"))
+    s.trim()
+        .parse::<bytesize::ByteSize>()
+        .map(|size| size.as_u64())
+        .map_err(|_| format!("{s:?} is not a size such as 25MB, 10MiB or 4096 (bytes)"))
 }
 
 #[cfg(test)]
@@ -195,7 +188,13 @@ mod tests {
         assert_eq!(parse_size("10 MiB"), Ok(10 * 1024 * 1024));
         assert_eq!(parse_size("4096"), Ok(4096));
         assert!(parse_size("5 parsecs").is_err());
+        assert_eq!(parse_size("256MiB"), Ok(256 << 20));
+        assert_eq!(parse_size("500kb"), Ok(500_000));
+        assert!(parse_size("5 parsecs").unwrap_err().contains("10MiB"));
         assert_eq!(Config::defaults().max_attachment_size, 25_000_000);
+        assert_eq!(Config::defaults().max_upload_memory, 256 << 20);
+        let set = Config::parse_from(["posta", "--max-upload-memory", "1GB"]);
+        assert_eq!(set.max_upload_memory, 1_000_000_000);
     }
 
     #[test]
