@@ -39,6 +39,10 @@ pub enum AppError {
     /// `routes` that ends the person's sessions and sends them to sign in.
     #[error("session ended by the mail server")]
     SessionEnded,
+    /// The server holds as many attachments as it may (`--max-upload-memory`), every
+    /// session's together, and what was asked would need more: try again later.
+    #[error("no room for more attachments")]
+    NoRoom,
     /// A bug or an impossible state in Posta itself.
     #[error("internal error")]
     Internal(#[from] anyhow::Error),
@@ -84,6 +88,8 @@ pub enum ErrorKind {
     /// A method this address does not take (405).
     MethodNotAllowed,
     Upstream,
+    /// No room for more attachments now (503).
+    NoRoom,
     Internal,
 }
 
@@ -114,6 +120,7 @@ impl ErrorKind {
             ErrorKind::TooLarge => t.err_too_large,
             ErrorKind::MethodNotAllowed => t.err_method,
             ErrorKind::Upstream => t.err_upstream,
+            ErrorKind::NoRoom => t.err_no_room,
             ErrorKind::Internal => t.err_internal,
         }
     }
@@ -130,6 +137,7 @@ impl AppError {
             AppError::Csrf => ErrorKind::Csrf,
             AppError::ForeignOrigin => ErrorKind::ForeignOrigin,
             AppError::Upstream(_) => ErrorKind::Upstream,
+            AppError::NoRoom => ErrorKind::NoRoom,
             AppError::Internal(_) | AppError::SessionEnded => ErrorKind::Internal,
         }
     }
@@ -143,6 +151,7 @@ impl AppError {
             AppError::FolderChanged => StatusCode::CONFLICT,
             AppError::Csrf | AppError::ForeignOrigin => StatusCode::FORBIDDEN,
             AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            AppError::NoRoom => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::SessionEnded => StatusCode::SEE_OTHER,
         }

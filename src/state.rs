@@ -8,7 +8,7 @@ use std::sync::Arc;
 use anyhow::Context;
 use axum::extract::FromRef;
 
-use crate::account::{AccountSessions, Limits};
+use crate::account::{AccountSessions, Capacity, Limits};
 use crate::config::Config;
 use crate::discovery::{Discoverer, DiscoveryConfig};
 use crate::imap::Connector;
@@ -92,7 +92,11 @@ impl AppState {
             idle: config.session_idle_timeout,
             lifetime: config.session_lifetime,
         };
-        let sessions = AccountSessions::new(limits);
+        let capacity = Capacity {
+            sessions: usize::try_from(config.max_sessions).unwrap_or(usize::MAX),
+            upload_memory: config.max_upload_memory,
+        };
+        let sessions = AccountSessions::bounded(limits, capacity);
         Ok(AppState {
             smtp,
             throttle: Arc::new(SignInThrottle::new(config.sign_in_limit)),

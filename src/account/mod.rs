@@ -11,6 +11,15 @@
 //!   sessions share, each entry under its session's id.
 //! - [`inline_tokens`]: HMAC tokens for the message iframe's inline images.
 //! - [`compositions`]: messages being written, with their uploads.
+//! - [`upload_memory`]: [`UploadMemory`], the budget every composition's files draw on
+//!   together, given back by the files themselves as they go.
+//!
+//! # How much it holds
+//! [`Capacity`] bounds what all sessions hold together: at most so many sessions (a sign-in
+//! beyond them is refused, [`AccountSessions::start`]) and at most so many bytes of files in
+//! compositions ([`UploadMemory`]); each session keeps at most a few compositions
+//! ([`compositions::PER_SESSION`]). An ended session gives its compositions' bytes back at
+//! once, in [`AccountSessions::remove`], the one way every session ends.
 //!
 //! # How long a session lasts
 //! [`Limits`] (idle timeout, lifetime) are enforced here and nowhere else: each request asks
@@ -31,9 +40,11 @@ pub mod inline_tokens;
 pub mod limits;
 pub mod session;
 pub mod sessions;
+pub mod upload_memory;
 
 pub use caches::{Document, DocumentKey};
-pub use compositions::{Answering, Composition, Compositions, Fields, Origin};
+pub use compositions::{Answering, Attached, Composition, Compositions, Fields, LeftOut, Origin};
 pub use limits::Limits;
 pub use session::AccountSession;
-pub use sessions::{AccountSessions, SessionKey};
+pub use sessions::{AccountSessions, Capacity, SessionKey, TooManySessions};
+pub use upload_memory::{HeldUpload, NoRoom, UploadMemory};

@@ -11,6 +11,7 @@ use super::caches::{Caches, Document, DocumentKey};
 use super::compositions::Compositions;
 use super::inline_tokens::InlineTokens;
 use super::limits::{Activity, Limits};
+use super::upload_memory::UploadMemory;
 use crate::credentials::Credentials;
 use crate::imap::folders::FolderList;
 use crate::imap::reading::{self, Opened};
@@ -42,29 +43,40 @@ impl AccountSession {
         connector: Connector,
         connection: Connection,
         caches: Caches,
+        memory: UploadMemory,
     ) -> Self {
         let credentials = Arc::new(credentials);
         Self::with_client(
             Client::with_connection(credentials.clone(), connector, connection),
             credentials,
             caches,
+            memory,
         )
     }
 
-    fn with_client(commands: Client, credentials: Arc<Credentials>, caches: Caches) -> Self {
+    fn with_client(
+        commands: Client,
+        credentials: Arc<Credentials>,
+        caches: Caches,
+        memory: UploadMemory,
+    ) -> Self {
         AccountSession {
             commands,
             credentials,
             activity: Activity::new(),
             caches,
             inline: InlineTokens::new(),
-            compositions: Compositions::default(),
+            compositions: Compositions::new(memory),
         }
     }
 
     /// A session whose connection opens on first use (tests of what needs no server).
     #[cfg(test)]
-    pub(super) fn unconnected(credentials: Credentials, caches: Caches) -> Self {
+    pub(super) fn unconnected(
+        credentials: Credentials,
+        caches: Caches,
+        memory: UploadMemory,
+    ) -> Self {
         let credentials = Arc::new(credentials);
         let connector = Connector {
             extra_ca: None,
@@ -75,6 +87,7 @@ impl AccountSession {
             Client::new(credentials.clone(), connector),
             credentials,
             caches,
+            memory,
         )
     }
 
@@ -188,9 +201,11 @@ impl AccountSession {
         self.commands.take_if_idle(idle).into_iter().collect()
     }
 
-    /// Drops the cache entries that are cheap to find; the rest age out.
-    pub(super) fn forget_caches(&self) {
+    /// What an ended session lets go of at once: the cache entries that are cheap to find
+    /// (the rest age out) and its compositions, whose files give their bytes back.
+    pub(super) fn forget(&self) {
         self.caches.forget();
+        self.compositions.clear();
     }
 
     /// Ends every connection (sign-out or expiry), after any command in progress.

@@ -12,6 +12,10 @@
 //!
 //! The sweeper never awaits a session: closing a connection means a LOGOUT, and a hung or
 //! hostile server must not stall the sweep for everyone else, so closes are spawned.
+//!
+//! The registry is bounded ([`Capacity`]): a sign-in beyond so many sessions is refused
+//! ([`TooManySessions`]) once the sessions already past their limits have been ended, and
+//! the files of every session's compositions draw on one [`UploadMemory`].
 
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -22,6 +26,7 @@ use super::caches::{Caches, SharedCaches};
 use super::inline_tokens;
 use super::limits::Limits;
 use super::session::AccountSession;
+use super::upload_memory::UploadMemory;
 use crate::credentials::Credentials;
 use crate::imap::{Connection, Connector, MailboxName};
 use crate::message::structure::PartPath;
@@ -32,6 +37,29 @@ pub type SessionKey = String;
 /// Told the key of each ended session as it is forgotten.
 type Follower = Box<dyn Fn(&str) + Send + Sync>;
 
+/// How much all sessions together may hold (`--max-sessions`, `--max-upload-memory`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Capacity {
+    /// Sessions live at once.
+    pub sessions: usize,
+    /// Bytes of files held in compositions, every session's together.
+    pub upload_memory: u64,
+}
+
+impl Default for Capacity {
+    fn default() -> Self {
+        Capacity {
+            sessions: 10_000,
+            upload_memory: 256 << 20,
+        }
+    }
+}
+
+/// A sign-in refused: this many sessions are live already.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("{0} sessions are live already, the most allowed")]
+pub struct TooManySessions(pub usize);
+
 /// Every live account session. Cloning shares the same registry.
 #[derive(Clone)]
 pub struct AccountSessions {
@@ -41,6 +69,10 @@ pub struct AccountSessions {
 struct Shared {
     registry: Mutex<Registry>,
     limits: Limits,
+    /// Sessions at most; see [`Capacity`].
+    max_sessions: usize,
+    /// What every session's compositions' files draw on together.
+    upload_memory: UploadMemory,
     /// Called, outside the registry's lock, with the key of every ended session forgotten.
     followers: RwLock<Vec<Follower>>,
     /// What every session remembers, in caches they share (see [`super::caches`]).
@@ -65,11 +97,18 @@ impl Default for AccountSessions {
 }
 
 impl AccountSessions {
+    /// A registry of the default [`Capacity`].
     pub fn new(limits: Limits) -> Self {
+        AccountSessions::bounded(limits, Capacity::default())
+    }
+
+    pub fn bounded(limits: Limits, capacity: Capacity) -> Self {
         AccountSessions {
             shared: Arc::new(Shared {
                 registry: Mutex::default(),
                 limits,
+                max_sessions: capacity.sessions,
+                upload_memory: UploadMemory::new(capacity.upload_memory),
                 followers: RwLock::default(),
                 caches: Arc::new(SharedCaches::new(limits.idle)),
                 next_id: AtomicU64::new(1),
@@ -79,6 +118,12 @@ impl AccountSessions {
 
     pub fn limits(&self) -> Limits {
         self.shared.limits
+    }
+
+    /// The budget every session's compositions' files draw on (its [`UploadMemory::held`]
+    /// says how much all of them hold now).
+    pub fn upload_memory(&self) -> &UploadMemory {
+        &self.shared.upload_memory
     }
 
     /// Calls `follower` with the key of every ended session as it is forgotten.
@@ -95,27 +140,34 @@ impl AccountSessions {
     }
 
     /// Starts the session of someone who just signed in, over the connection that proved
-    /// their password; returns its key.
+    /// their password; returns its key. Refused when [`Capacity::sessions`] are live even
+    /// after ending those past their limits; the connection is then logged out.
     pub fn start(
         &self,
         credentials: Credentials,
         connector: Connector,
         connection: Connection,
-    ) -> SessionKey {
+    ) -> Result<SessionKey, TooManySessions> {
         let caches = self.caches_for_new_session();
+        let memory = self.shared.upload_memory.clone();
         self.insert(AccountSession::new(
             credentials,
             connector,
             connection,
             caches,
+            memory,
         ))
     }
 
     /// A session whose connection opens on first use (tests of what needs no server).
     #[cfg(test)]
-    pub(crate) fn start_unconnected(&self, credentials: Credentials) -> SessionKey {
+    pub(crate) fn start_unconnected(
+        &self,
+        credentials: Credentials,
+    ) -> Result<SessionKey, TooManySessions> {
         let caches = self.caches_for_new_session();
-        self.insert(AccountSession::unconnected(credentials, caches))
+        let memory = self.shared.upload_memory.clone();
+        self.insert(AccountSession::unconnected(credentials, caches, memory))
     }
 
     fn caches_for_new_session(&self) -> Caches {
@@ -123,14 +175,39 @@ impl AccountSessions {
         Caches::new(id, self.shared.caches.clone())
     }
 
-    fn insert(&self, session: AccountSession) -> SessionKey {
+    fn insert(&self, session: AccountSession) -> Result<SessionKey, TooManySessions> {
+        if !self.has_room() {
+            return Err(self.refuse(session));
+        }
         let key = crate::token::random_token();
         let mut registry = self.registry();
+        // Checked again under the lock: sign-ins finishing together must not both take the
+        // last place.
+        if registry.by_key.len() >= self.shared.max_sessions {
+            drop(registry);
+            return Err(self.refuse(session));
+        }
         registry
             .by_public_id
             .insert(session.inline_tokens().public_id().to_owned(), key.clone());
         registry.by_key.insert(key.clone(), Arc::new(session));
-        key
+        Ok(key)
+    }
+
+    /// Closes a session refused a place, in the background.
+    fn refuse(&self, session: AccountSession) -> TooManySessions {
+        tokio::spawn(async move { session.close().await });
+        TooManySessions(self.shared.max_sessions)
+    }
+
+    /// Whether one more session may start: fewer than [`Capacity::sessions`] are live once
+    /// those past their limits (which the sweeper has not reached yet) are ended.
+    pub fn has_room(&self) -> bool {
+        if self.len() < self.shared.max_sessions {
+            return true;
+        }
+        self.end_expired();
+        self.len() < self.shared.max_sessions
     }
 
     /// The live session under `key`, counting this as activity. A session past its idle
@@ -188,7 +265,8 @@ impl AccountSessions {
             .by_public_id
             .remove(session.inline_tokens().public_id());
         registry.ended.insert(key.to_owned(), Instant::now());
-        session.forget_caches();
+        drop(registry);
+        session.forget();
         Some(session)
     }
 
@@ -212,22 +290,31 @@ impl AccountSessions {
     /// unused for `connection_idle`, and forgets sessions that ended an idle timeout ago.
     /// Never waits: closes and LOGOUTs run in tasks of their own.
     pub fn sweep_once(&self, connection_idle: Duration) {
+        for session in self.end_expired() {
+            for connection in session.idle_connections(connection_idle) {
+                tokio::spawn(connection.logout());
+            }
+        }
+        self.forget_ended();
+    }
+
+    /// Ends every session past its [`Limits`]; returns the others. Never waits.
+    fn end_expired(&self) -> Vec<Arc<AccountSession>> {
         let sessions: Vec<(SessionKey, Arc<AccountSession>)> = self
             .registry()
             .by_key
             .iter()
             .map(|(k, v)| (k.clone(), v.clone()))
             .collect();
+        let mut live = Vec::with_capacity(sessions.len());
         for (key, session) in sessions {
             if session.time_left(&self.shared.limits).is_none() {
                 self.end(&key);
-                continue;
-            }
-            for connection in session.idle_connections(connection_idle) {
-                tokio::spawn(connection.logout());
+            } else {
+                live.push(session);
             }
         }
-        self.forget_ended();
+        live
     }
 
     /// Forgets sessions that ended at least an idle timeout ago and tells the followers.
@@ -268,18 +355,26 @@ pub(crate) mod tests {
     use std::sync::Mutex;
 
     use super::*;
+    use crate::account::Composition;
     use crate::credentials::{EmailAddress, Password};
+    use crate::message::outgoing::build::Upload;
     use crate::upstream::{Security, Upstream};
 
     /// Signs someone in, without a server to talk to; returns the key.
     pub(crate) fn signed_in(sessions: &AccountSessions) -> SessionKey {
-        sessions.start_unconnected(Credentials {
+        sessions
+            .start_unconnected(ada())
+            .expect("room for a session")
+    }
+
+    fn ada() -> Credentials {
+        Credentials {
             email: EmailAddress::parse("ada@posta.test").unwrap(),
             login: "ada@posta.test".into(),
             password: Password::new("secret".into()),
             imap: Upstream::new("imap.posta.test", 993, Security::Tls),
             smtp: None,
-        })
+        }
     }
 
     pub(crate) fn limits(idle_ms: u64, lifetime_ms: u64) -> Limits {
@@ -379,5 +474,88 @@ pub(crate) mod tests {
         );
         sessions.remove(&key);
         assert!(sessions.by_inline_token(&token, &inbox, 7, &part).is_none());
+    }
+
+    fn capacity(sessions: usize) -> Capacity {
+        Capacity {
+            sessions,
+            upload_memory: 1 << 20,
+        }
+    }
+
+    /// Starts a composition in session `key` holding a file of `size` bytes.
+    fn write_with_file(sessions: &AccountSessions, key: &str, size: usize) {
+        let mail = sessions.get(key).unwrap();
+        let file = Upload {
+            name: "big.bin".into(),
+            mime: "application/octet-stream".into(),
+            bytes: vec![1u8; size].into(),
+        };
+        let mut composition = Composition::default();
+        composition.attach(mail.compositions().hold(file).unwrap());
+        mail.compositions().start(composition);
+    }
+
+    #[tokio::test]
+    async fn beyond_the_most_sessions_a_sign_in_is_refused_until_one_ends() {
+        let sessions = AccountSessions::bounded(limits(60_000, 60_000), capacity(2));
+        let first = signed_in(&sessions);
+        signed_in(&sessions);
+
+        assert!(!sessions.has_room());
+        assert_eq!(
+            sessions.start_unconnected(ada()).unwrap_err(),
+            TooManySessions(2)
+        );
+        assert_eq!(sessions.len(), 2, "the refused one is not kept");
+
+        sessions.end(&first);
+        assert!(sessions.has_room());
+        assert!(sessions.start_unconnected(ada()).is_ok());
+    }
+
+    #[tokio::test]
+    async fn sessions_past_their_limits_make_room_before_anyone_is_refused() {
+        let sessions = AccountSessions::bounded(limits(200, 60_000), capacity(1));
+        let idle = signed_in(&sessions);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+
+        let next = sessions.start_unconnected(ada());
+
+        assert!(next.is_ok(), "the idle one was over, not yet swept");
+        assert!(!sessions.is_live(&idle));
+    }
+
+    #[tokio::test]
+    async fn every_way_a_session_ends_gives_its_files_bytes_back_at_once() {
+        let sessions = AccountSessions::bounded(limits(200, 60_000), capacity(10));
+        let memory = sessions.upload_memory().clone();
+
+        // Signing out: even while a request still holds the session.
+        let key = signed_in(&sessions);
+        write_with_file(&sessions, &key, 1000);
+        let in_flight = sessions.get(&key).unwrap();
+        assert_eq!(memory.held(), 1000);
+        sessions.remove(&key);
+        assert_eq!(memory.held(), 0, "signing out");
+        drop(in_flight);
+
+        // Ended by the mail server, or at a new sign-in on the same browser.
+        let key = signed_in(&sessions);
+        write_with_file(&sessions, &key, 1000);
+        sessions.end(&key);
+        assert_eq!(memory.held(), 0, "ended");
+
+        // Idle past its limit: at the next request, or by the sweeper.
+        let at_request = signed_in(&sessions);
+        write_with_file(&sessions, &at_request, 1000);
+        let swept = signed_in(&sessions);
+        write_with_file(&sessions, &swept, 500);
+        assert_eq!(memory.held(), 1500);
+        tokio::time::sleep(Duration::from_millis(250)).await;
+        assert!(sessions.get(&at_request).is_none());
+        assert_eq!(memory.held(), 500, "expired at a request");
+        sessions.sweep_once(Duration::from_secs(60));
+        assert_eq!(memory.held(), 0, "expired in the sweep");
     }
 }

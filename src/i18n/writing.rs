@@ -19,8 +19,11 @@ pub struct ComposeStrings {
     pub keep_attachment: &'static str,
     pub send: &'static str,
     pub save_draft: &'static str,
+    pub discard: &'static str,
     pub sent: &'static str,
     pub draft_saved: &'static str,
+    pub discarded: &'static str,
+    pub discarded_draft_kept: &'static str,
     /// "On 1 Jan 2024, Bob <bob@x.org> wrote:" from the date and the sender.
     pub attribution: fn(&str, &str) -> String,
     pub forwarded_title: &'static str,
@@ -29,6 +32,10 @@ pub struct ComposeStrings {
     pub too_many_recipients: &'static str,
     pub no_recipients: &'static str,
     pub too_large: fn(&str) -> String,
+    /// The server holds as many attachments as it may: the new file was not attached.
+    pub no_room: &'static str,
+    /// The form was not one the page sends: nothing was done, files not kept.
+    pub form_altered: &'static str,
     pub send_auth: &'static str,
     pub send_recipient: &'static str,
     pub send_too_large: &'static str,
@@ -67,8 +74,11 @@ pub static EN: ComposeStrings = ComposeStrings {
     keep_attachment: "keep",
     send: "Send",
     save_draft: "Save draft",
+    discard: "Discard",
     sent: "Message sent.",
     draft_saved: "Draft saved.",
+    discarded: "Message discarded.",
+    discarded_draft_kept: "Message discarded. The draft saved earlier is still in Drafts.",
     attribution: |date, who| {
         if date.is_empty() {
             format!("{who} wrote:")
@@ -85,6 +95,8 @@ pub static EN: ComposeStrings = ComposeStrings {
             "The attachments are too large: together they may weigh at most {limit}. The file that went over was not attached."
         )
     },
+    no_room: "The server is holding too many attachments right now, so the file was not attached. Try again in a few minutes, or attach a smaller file. Everything else you typed is still here.",
+    form_altered: "This form arrived altered or incomplete, so nothing was sent or saved, and the files chosen with it were not kept. What you typed is below: choose the files again, then press Send or Save draft.",
     send_auth: "The mail server refused to send with your password. It may want an app password, or sending may be switched off for this mailbox.",
     send_recipient: "The mail server refused an address. Check the recipients.",
     send_too_large: "The mail server refused the message as too large. Remove or shrink an attachment.",
@@ -123,8 +135,11 @@ pub static RU: ComposeStrings = ComposeStrings {
     keep_attachment: "оставить",
     send: "Отправить",
     save_draft: "Сохранить черновик",
+    discard: "Удалить",
     sent: "Письмо отправлено.",
     draft_saved: "Черновик сохранён.",
+    discarded: "Письмо удалено.",
+    discarded_draft_kept: "Письмо удалено. Черновик, сохранённый раньше, остался в «Черновиках».",
     attribution: |date, who| {
         if date.is_empty() {
             format!("{who} написал(а):")
@@ -141,6 +156,8 @@ pub static RU: ComposeStrings = ComposeStrings {
             "Вложения слишком велики: вместе они могут весить не больше {limit}. Файл, на котором предел был превышен, не прикреплён."
         )
     },
+    no_room: "Сервер сейчас хранит слишком много вложений, поэтому файл не прикреплён. Попробуйте через несколько минут или прикрепите файл поменьше. Всё остальное, что вы написали, осталось здесь.",
+    form_altered: "Форма пришла изменённой или неполной, поэтому ничего не отправлено и не сохранено, а выбранные файлы не прикреплены. Написанное вами — ниже: выберите файлы снова и нажмите «Отправить» или «Сохранить черновик».",
     send_auth: "Почтовый сервер не дал отправить письмо с вашим паролем. Возможно, нужен пароль приложения или отправка отключена для этого ящика.",
     send_recipient: "Почтовый сервер отклонил адрес. Проверьте получателей.",
     send_too_large: "Почтовый сервер отклонил письмо как слишком большое. Уберите или уменьшите вложение.",

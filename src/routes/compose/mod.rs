@@ -2,15 +2,20 @@
 //! [`MessageAddress`](links::MessageAddress) reads it (`1712345 42 INBOX`, or the older `{mailbox}/{uid}`),
 //! `&attach=1` to forward as an attachment, `?draft={uid}` to resume a draft) shows the form;
 //! `POST /compose` (multipart: `csrf compose to cc bcc subject body keep… attachment… action`)
-//! sends it (`action=send`) or saves it in Drafts (`action=draft`). A refused send or an
-//! over-large upload shows the form again with everything in it and says why.
+//! sends it (`action=send`), saves it in Drafts (`action=draft`) or forgets it
+//! (`action=discard`). A refused send, an over-large upload or one the server has no room
+//! for now shows the form again with everything in it and says why.
+//!
+//! The form is read whole and checked before any of its files is kept ([`form`]): a form
+//! cut short or not as the page sends it is shown again as posted, keeping nothing. Files
+//! kept draw on the budget every session shares (`--max-upload-memory`).
 
+mod form;
 mod page;
 mod sending;
 mod sources;
 
 use axum::Router;
-use axum::extract::multipart::Field;
 use axum::extract::{DefaultBodyLimit, Multipart, Query, State};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Redirect, Response};
@@ -21,18 +26,21 @@ use crate::account::{Composition, Fields};
 use crate::config::Config;
 use crate::error::AppError;
 use crate::i18n::Lang;
-use crate::message::outgoing::build::Upload;
 use crate::routes::form::{Ticked, codes};
 use crate::routes::links::{self, MessageLinks};
 use crate::state::AppState;
 use crate::web_session::CurrentUser;
-use page::{Problem, show};
+use form::{ComposeForm, Unusable};
+use page::{Problem, show, show_as};
+use sources::Started;
 
 codes! {
-    /// The compose form's two buttons.
+    /// The compose form's buttons.
     pub enum ComposeAction {
         Send = "send",
         Draft = "draft",
+        /// Forget the message being written (a draft saved earlier stays in Drafts).
+        Discard = "discard",
     }
 }
 
@@ -69,154 +77,67 @@ async fn show_compose(
 ) -> Result<Response, AppError> {
     let t = lang.strings();
     let limit = state.config.max_attachment_size;
+    let store = user.mail.compositions();
     if let Some(uid) = query.draft {
-        if let Some(id) = user.mail.compositions().by_draft(uid) {
+        if let Some(id) = store.by_draft(uid) {
             return show(&user, lang, limit, &id, Problem::None, StatusCode::OK).await;
         }
-        let composition = sources::draft(&user, uid, limit).await?;
-        let id = user.mail.compositions().start(composition);
+        let Started {
+            mut composition,
+            files,
+        } = sources::draft(&user, uid, limit).await?;
+        // Resumed without all its files, the draft would lose them at the next save.
+        let left_out = store.attach(&mut composition, files, u64::MAX);
+        if left_out.no_room {
+            return Err(AppError::NoRoom);
+        }
+        let id = store.start(composition);
         return show(&user, lang, limit, &id, Problem::None, StatusCode::OK).await;
     }
     let identity = user.session.identity().await;
-    let composition = if let Some(spec) = query.reply.as_deref() {
-        sources::reply(&user, t, &identity, spec, false).await?
+    let started = if let Some(spec) = query.reply.as_deref() {
+        Started {
+            composition: sources::reply(&user, t, &identity, spec, false).await?,
+            files: Vec::new(),
+        }
     } else if let Some(spec) = query.reply_all.as_deref() {
-        sources::reply(&user, t, &identity, spec, true).await?
+        Started {
+            composition: sources::reply(&user, t, &identity, spec, true).await?,
+            files: Vec::new(),
+        }
     } else if let Some(spec) = query.forward.as_deref() {
         let attached = query.attach.0;
         sources::forward(&user, t, &identity, spec, attached, limit).await?
     } else {
-        Composition {
-            fields: Fields {
-                to: query
-                    .to
-                    .as_deref()
-                    .map(crate::message::outgoing::build::one_line)
-                    .unwrap_or_default(),
-                body: sources::signature_block(&identity),
-                ..Fields::default()
+        Started {
+            composition: Composition {
+                fields: Fields {
+                    to: query
+                        .to
+                        .as_deref()
+                        .map(crate::message::outgoing::build::one_line)
+                        .unwrap_or_default(),
+                    body: sources::signature_block(&identity),
+                    ..Fields::default()
+                },
+                ..Composition::default()
             },
-            ..Composition::default()
+            files: Vec::new(),
         }
     };
-    let id = user.mail.compositions().start(composition);
-    show(&user, lang, limit, &id, Problem::None, StatusCode::OK).await
-}
-
-/// The posted form.
-#[derive(Default)]
-struct ComposeForm {
-    csrf: String,
-    compose: String,
-    fields: Fields,
-    /// The button pressed; `None` for none Posta knows.
-    action: Option<ComposeAction>,
-    /// Attachments already held that stay (their ids).
-    keep: Vec<u32>,
-    uploads: Vec<Upload>,
-    /// New files went over the limit; they were read and dropped.
-    too_large: bool,
-}
-
-impl ComposeForm {
-    /// Takes a text field.
-    fn set(&mut self, name: &str, value: String) {
-        match name {
-            "csrf" => self.csrf = value,
-            "compose" => self.compose = value,
-            "to" => self.fields.to = value,
-            "cc" => self.fields.cc = value,
-            "bcc" => self.fields.bcc = value,
-            "subject" => self.fields.subject = value,
-            "body" => self.fields.body = value,
-            "action" => self.action = value.parse().ok(),
-            "keep" => self.keep.extend(value.parse::<u32>().ok()),
-            _ => {}
-        }
-    }
-}
-
-/// Reads the multipart form, holding at most `limit` bytes of new files in memory. A form
-/// cut short (past the body limit) or malformed comes back as far as it was read.
-async fn read_form(mut multipart: Multipart, limit: u64) -> Result<ComposeForm, ComposeForm> {
-    let mut posted = ComposeForm::default();
-    let mut held = 0u64;
-    loop {
-        let field = match multipart.next_field().await {
-            Ok(Some(field)) => field,
-            Ok(None) => return Ok(posted),
-            Err(e) => {
-                tracing::info!(error = %e, "compose form cut short");
-                posted.too_large = true;
-                return Err(posted);
-            }
-        };
-        let name = field.name().unwrap_or_default().to_owned();
-        if name == "attachment" {
-            let Some(file) = read_file(field, &mut held, limit, posted.too_large).await else {
-                posted.too_large = true;
-                return Err(posted);
-            };
-            posted.too_large |= file.over;
-            posted.uploads.extend(file.upload);
-            continue;
-        }
-        match field.text().await {
-            Ok(value) => posted.set(&name, value),
-            Err(_) => return Err(posted),
-        }
-    }
-}
-
-/// One file field as read.
-struct File {
-    /// The file, unless none was chosen or it went over the limit.
-    upload: Option<Upload>,
-    /// The files so far went over the limit.
-    over: bool,
-}
-
-/// Reads one file field, counting its bytes into `held`; once past `limit` (or already
-/// `over` it) the bytes are read and dropped. `None` when the upload was cut short.
-async fn read_file(mut field: Field<'_>, held: &mut u64, limit: u64, over: bool) -> Option<File> {
-    let file_name = field.file_name().unwrap_or_default().to_owned();
-    let mime = field
-        .content_type()
-        .unwrap_or("application/octet-stream")
-        .to_owned();
-    let mut bytes = Vec::new();
-    let mut over = over;
-    loop {
-        match field.chunk().await {
-            Ok(Some(chunk)) => {
-                *held += chunk.len() as u64;
-                if *held > limit {
-                    over = true;
-                    bytes = Vec::new();
-                }
-                if !over {
-                    bytes.extend_from_slice(&chunk);
-                }
-            }
-            Ok(None) => break,
-            Err(e) => {
-                tracing::info!(error = %e, "compose upload cut short");
-                return None;
-            }
-        }
-    }
-    // A file input left empty still sends a part, without name or bytes.
-    let nothing_chosen = file_name.is_empty() && bytes.is_empty();
-    let upload = (!over && !nothing_chosen).then(|| Upload {
-        name: if file_name.is_empty() {
-            "attachment".into()
-        } else {
-            file_name
-        },
-        mime,
-        bytes: bytes.into(),
-    });
-    Some(File { upload, over })
+    let Started {
+        mut composition,
+        files,
+    } = started;
+    let left_out = store.attach(&mut composition, files, limit);
+    let id = store.start(composition);
+    // A forward's files that the server has no room for now: the page says so.
+    let problem = if left_out.no_room {
+        Problem::NoRoom
+    } else {
+        Problem::None
+    };
+    show(&user, lang, limit, &id, problem, StatusCode::OK).await
 }
 
 async fn submit_compose(
@@ -226,55 +147,80 @@ async fn submit_compose(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let limit = state.config.max_attachment_size;
-    let (posted, cut_short) = match read_form(multipart, limit).await {
-        Ok(posted) => (posted, false),
-        Err(posted) => (posted, true),
-    };
+    let posted = form::read(multipart, limit).await;
     user.check_csrf(&posted.csrf)?;
+    let action = match posted.action() {
+        Ok(action) => action,
+        Err(unusable) => return refuse_unread(&user, lang, limit, posted, unusable).await,
+    };
     let store = user.mail.compositions();
+    if action == ComposeAction::Discard {
+        let discarded = store.get(&posted.compose).unwrap_or_default();
+        store.finish(&posted.compose);
+        let c = lang.strings().compose;
+        let notice = match discarded.draft_uid {
+            Some(_) => c.discarded_draft_kept,
+            None => c.discarded,
+        };
+        user.session.set_notice(notice).await?;
+        return Ok(back_from_compose(discarded.origin.as_ref()));
+    }
     let (id, mut composition) = match store.get(&posted.compose) {
         Some(c) => (posted.compose.clone(), c),
         // Forgotten (many tabs, or Posta restarted): what was posted is all there is.
         None => (store.start(Composition::default()), Composition::default()),
     };
-    if !cut_short {
-        composition.fields = posted.fields.clone();
-        composition
-            .attachments
-            .retain(|(aid, _)| posted.keep.contains(aid));
-    } else if !posted.fields.body.is_empty() || !posted.fields.to.is_empty() {
-        composition.fields = posted.fields.clone();
-    }
-    let mut too_large = posted.too_large;
-    for upload in posted.uploads {
-        if composition.attached_size() + upload.bytes.len() as u64 > limit {
-            too_large = true;
-        } else {
-            composition.attach(upload);
-        }
-    }
+    composition.fields = posted.fields;
+    (composition.attachments).retain(|a| posted.keep.contains(&a.id));
+    // Kept once without the unticked files, so their bytes are free for the new ones.
+    store.put(&id, composition.clone());
+    let left_out = store.attach(&mut composition, posted.uploads, limit);
     store.put(&id, composition);
-    if too_large {
-        let problem = Problem::TooLarge(limit);
-        return show(
-            &user,
-            lang,
-            limit,
-            &id,
-            problem,
-            StatusCode::PAYLOAD_TOO_LARGE,
-        )
-        .await;
+    let problem = if posted.too_large || left_out.too_large {
+        Some((Problem::TooLarge(limit), StatusCode::PAYLOAD_TOO_LARGE))
+    } else if left_out.no_room {
+        Some((Problem::NoRoom, StatusCode::SERVICE_UNAVAILABLE))
+    } else {
+        None
+    };
+    if let Some((problem, status)) = problem {
+        return show(&user, lang, limit, &id, problem, status).await;
     }
-    match posted.action {
-        Some(ComposeAction::Draft) => sending::save_draft(&user, lang, limit, &id).await,
-        Some(ComposeAction::Send) => sending::send(&state, &user, lang, &id).await,
-        None => Err(AppError::BadRequest("unknown compose action".into())),
+    match action {
+        ComposeAction::Draft => sending::save_draft(&user, lang, limit, &id).await,
+        ComposeAction::Send => sending::send(&state, &user, lang, &id).await,
+        ComposeAction::Discard => unreachable!("handled before anything was kept"),
     }
 }
 
-/// Where to go after sending: the message answered, else the Inbox.
-fn after_sending(origin: Option<&crate::account::Origin>) -> Response {
+/// A form not acted on: shown again as posted (with the files its composition already
+/// held), saying why, and nothing of it kept — neither its files nor its text.
+async fn refuse_unread(
+    user: &CurrentUser,
+    lang: Lang,
+    limit: u64,
+    posted: ComposeForm,
+    unusable: Unusable,
+) -> Result<Response, AppError> {
+    let kept = user.mail.compositions().get(&posted.compose);
+    let id = if kept.is_some() {
+        posted.compose.as_str()
+    } else {
+        ""
+    };
+    let mut shown = kept.unwrap_or_default();
+    if posted.has_text() {
+        shown.fields = posted.fields.clone();
+    }
+    let (problem, status) = match unusable {
+        Unusable::CutShort => (Problem::TooLarge(limit), StatusCode::PAYLOAD_TOO_LARGE),
+        Unusable::Altered => (Problem::Altered, StatusCode::BAD_REQUEST),
+    };
+    show_as(user, lang, limit, id, shown, problem, status).await
+}
+
+/// Where to go after sending or discarding: the message answered, else the Inbox.
+fn back_from_compose(origin: Option<&crate::account::Origin>) -> Response {
     let href = match origin {
         Some(o) => MessageLinks::of(&o.message).page(),
         None => links::inbox(),

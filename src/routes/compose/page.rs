@@ -8,7 +8,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use super::ComposeAction;
-use crate::account::{Answering, Fields};
+use crate::account::{Answering, Composition, Fields};
 use crate::error::AppError;
 use crate::i18n::{ComposeStrings, Lang};
 use crate::imap::folders::Role;
@@ -27,6 +27,12 @@ pub enum Problem {
     None,
     /// New files would have taken the attachments past this many bytes.
     TooLarge(u64),
+    /// The server holds as many files as it may (all sessions together): new ones were
+    /// not attached.
+    NoRoom,
+    /// The form was not one Posta's page sends (an unknown button, a field too many):
+    /// nothing was done with it, and its files were not kept.
+    Altered,
     /// Address fields that did not parse, or no recipient at all.
     Fields(FieldProblems),
     Send(SendError),
@@ -92,6 +98,14 @@ fn say(c: &'static ComposeStrings, problem: Problem) -> Said {
             problem: Some((c.too_large)(&human_size(limit))),
             ..Said::default()
         },
+        Problem::NoRoom => Said {
+            problem: Some(c.no_room.to_owned()),
+            ..Said::default()
+        },
+        Problem::Altered => Said {
+            problem: Some(c.form_altered.to_owned()),
+            ..Said::default()
+        },
         Problem::Fields(fields) => Said {
             problem: fields.no_recipients.then(|| c.no_recipients.to_owned()),
             nothing_lost: true,
@@ -143,6 +157,20 @@ pub async fn show(
     status: StatusCode,
 ) -> Result<Response, AppError> {
     let composition = user.mail.compositions().get(id).unwrap_or_default();
+    show_as(user, lang, limit, id, composition, problem, status).await
+}
+
+/// Renders `composition` as the form of `id`, whether or not it is the one kept under it
+/// (a form refused unread is shown as posted, without being kept).
+pub async fn show_as(
+    user: &CurrentUser,
+    lang: Lang,
+    limit: u64,
+    id: &str,
+    composition: Composition,
+    problem: Problem,
+    status: StatusCode,
+) -> Result<Response, AppError> {
     let chrome = chrome(user, lang, "", &links::compose()).await?;
     let c = chrome.t.compose;
     let title = match (&composition.origin, composition.draft_uid) {
@@ -164,10 +192,10 @@ pub async fn show(
         attachments: composition
             .attachments
             .iter()
-            .map(|(aid, u)| Held {
-                id: *aid,
-                name: u.name.clone(),
-                size: human_size(u.bytes.len() as u64),
+            .map(|a| Held {
+                id: a.id,
+                name: a.file.name.clone(),
+                size: human_size(a.file.bytes.len() as u64),
             })
             .collect(),
         limit: human_size(limit),

@@ -191,7 +191,7 @@ pub async fn send(
     store.finish(id);
     user.mail.invalidate_folders();
     user.session.set_notice(notice).await?;
-    Ok(super::after_sending(composition.origin.as_ref()))
+    Ok(super::back_from_compose(composition.origin.as_ref()))
 }
 
 /// The message to send, or what is wrong with its address fields (or that it has no

@@ -32,6 +32,14 @@ pub const FIELD_HEADERS: [(&str, &str); 3] = [
     ("bcc", "X-Posta-Field-Bcc"),
 ];
 
+/// A composition as it starts, and the files it comes with: attached (and drawn from the
+/// shared upload budget) by the caller, which says what did not fit.
+#[derive(Default)]
+pub struct Started {
+    pub composition: Composition,
+    pub files: Vec<Upload>,
+}
+
 /// A new message's body: empty, or the signature below its `-- ` line.
 pub fn signature_block(identity: &Identity) -> String {
     let signature = identity.signature.trim_end();
@@ -123,7 +131,7 @@ pub async fn reply(
 }
 
 /// A forward of the message `spec` names: inline (its text quoted below a header block, its
-/// files attached while they fit under `limit`), or the original attached whole.
+/// files while they fit under `limit`), or the original attached whole.
 pub async fn forward(
     user: &CurrentUser,
     t: &'static Strings,
@@ -131,31 +139,31 @@ pub async fn forward(
     spec: &str,
     attached: bool,
     limit: u64,
-) -> Result<Composition, AppError> {
+) -> Result<Started, AppError> {
     let (opened, address) = open_addressed(user, spec).await?;
     let (name, uid) = (address.mailbox(), address.uid());
     let original = crate::message::outgoing::original(&opened.header, text_of(&opened));
-    let mut composition = Composition {
+    let signature = signature_block(identity);
+    let (files, body) = if attached {
+        let files = original_whole(user, name, uid, &original.subject, limit).await?;
+        (files, signature)
+    } else {
+        let files = original_files(user, name, &opened, limit).await?;
+        (files, forward_body(t, &signature, &original))
+    };
+    let composition = Composition {
+        fields: Fields {
+            subject: reply::forward_subject(&original.subject),
+            body,
+            ..Fields::default()
+        },
         origin: Some(Origin {
             kind: Answering::Forward,
             message: opened.message.clone(),
         }),
         ..Composition::default()
     };
-    let signature = signature_block(identity);
-    let body = if attached {
-        attach_original(user, name, uid, &original.subject, limit, &mut composition).await?;
-        signature
-    } else {
-        attach_files(user, name, &opened, limit, &mut composition).await?;
-        forward_body(t, &signature, &original)
-    };
-    composition.fields = Fields {
-        subject: reply::forward_subject(&original.subject),
-        body,
-        ..Fields::default()
-    };
-    Ok(composition)
+    Ok(Started { composition, files })
 }
 
 /// An inline forward's text: the signature, then the original below a header block.
@@ -178,14 +186,13 @@ fn forward_body(t: &'static Strings, signature: &str, original: &Original) -> St
 
 /// The original whole, as a `message/rfc822` attachment named after its subject, if it
 /// fits under `limit`.
-async fn attach_original(
+async fn original_whole(
     user: &CurrentUser,
     name: &MailboxName,
     uid: u32,
     subject: &str,
     limit: u64,
-    composition: &mut Composition,
-) -> Result<(), AppError> {
+) -> Result<Vec<Upload>, AppError> {
     let wire = name.wire();
     let whole = user
         .mail
@@ -195,35 +202,36 @@ async fn attach_original(
         })
         .await
         .map_err(in_mailbox(name))?;
-    if let Whole::Raw(bytes) = whole {
-        let subject = reply::base_subject(subject).trim();
-        let stem = if subject.is_empty() {
-            "message"
-        } else {
-            subject
-        };
-        composition.attach(Upload {
-            name: format!("{stem}.eml"),
-            mime: "message/rfc822".into(),
-            bytes: bytes.into(),
-        });
-    }
-    Ok(())
+    let Whole::Raw(bytes) = whole else {
+        return Ok(Vec::new());
+    };
+    let subject = reply::base_subject(subject).trim();
+    let stem = if subject.is_empty() {
+        "message"
+    } else {
+        subject
+    };
+    Ok(vec![Upload {
+        name: format!("{stem}.eml"),
+        mime: "message/rfc822".into(),
+        bytes: bytes.into(),
+    }])
 }
 
 /// The original's own files, fetched decoded, while they fit under `limit` together.
-async fn attach_files(
+async fn original_files(
     user: &CurrentUser,
     name: &MailboxName,
     opened: &Opened,
     limit: u64,
-    composition: &mut Composition,
-) -> Result<(), AppError> {
+) -> Result<Vec<Upload>, AppError> {
+    let mut files = Vec::new();
+    let mut size = 0u64;
     for attachment in opened.view.attachments.iter().filter(|a| !a.signature) {
         let Some(part) = opened.structure.find(&attachment.path).cloned() else {
             continue;
         };
-        if composition.attached_size() + part.decoded_size() > limit {
+        if size + part.decoded_size() > limit {
             continue;
         }
         let key = opened.message.clone();
@@ -236,21 +244,22 @@ async fn attach_files(
             .await
             .map_err(in_mailbox(name))?;
         if let Some(bytes) = bytes
-            && composition.attached_size() + bytes.len() as u64 <= limit
+            && size + bytes.len() as u64 <= limit
         {
-            composition.attach(Upload {
+            size += bytes.len() as u64;
+            files.push(Upload {
                 name: attachment.name.clone(),
                 mime: attachment.mime.clone(),
                 bytes: bytes.into(),
             });
         }
     }
-    Ok(())
+    Ok(files)
 }
 
 /// The draft with UID `uid` in the Drafts folder, as a composition that replaces it when
 /// saved again and removes it when sent.
-pub async fn draft(user: &CurrentUser, uid: u32, limit: u64) -> Result<Composition, AppError> {
+pub async fn draft(user: &CurrentUser, uid: u32, limit: u64) -> Result<Started, AppError> {
     let folders = folder_list(user).await?;
     let drafts = folders
         .by_role(Role::Drafts)
@@ -271,15 +280,15 @@ pub async fn draft(user: &CurrentUser, uid: u32, limit: u64) -> Result<Compositi
         Whole::Raw(raw) => raw,
         Whole::Missing | Whole::TooLarge(_) => return Err(AppError::MessageNotFound),
     };
-    let mut composition = from_draft(&raw);
-    composition.draft_uid = Some(uid);
-    Ok(composition)
+    let mut draft = from_draft(&raw);
+    draft.composition.draft_uid = Some(uid);
+    Ok(draft)
 }
 
-/// A composition from a draft's bytes.
-pub fn from_draft(raw: &[u8]) -> Composition {
+/// A composition from a draft's bytes, with the draft's files.
+pub fn from_draft(raw: &[u8]) -> Started {
     let Some(message) = MessageParser::default().parse(raw) else {
-        return Composition::default();
+        return Started::default();
     };
     let field = |name: &str, parsed: Vec<Person>| -> String {
         let kept = FIELD_HEADERS
@@ -296,7 +305,7 @@ pub fn from_draft(raw: &[u8]) -> Composition {
             _ => Vec::new(),
         }
     };
-    let mut composition = Composition {
+    let composition = Composition {
         fields: Fields {
             to: field("to", people(message.to())),
             cc: field("cc", people(message.cc())),
@@ -319,6 +328,7 @@ pub fn from_draft(raw: &[u8]) -> Composition {
             .and_then(Origin::from_header),
         ..Composition::default()
     };
+    let mut files = Vec::new();
     for part in message.attachments() {
         let mime = part
             .content_type()
@@ -332,13 +342,13 @@ pub fn from_draft(raw: &[u8]) -> Composition {
             Some(inner) => inner.raw_message().to_vec(),
             None => part.contents().to_vec(),
         };
-        composition.attach(Upload {
+        files.push(Upload {
             name: part.attachment_name().unwrap_or("attachment").to_owned(),
             mime,
             bytes: bytes.into(),
         });
     }
-    composition
+    Started { composition, files }
 }
 
 #[cfg(test)]
@@ -375,7 +385,10 @@ mod tests {
             ],
         };
         let built = build(&outgoing, "<d1@posta.test>", SystemTime::now()).unwrap();
-        let c = from_draft(&built.copy);
+        let Started {
+            composition: c,
+            files,
+        } = from_draft(&built.copy);
         assert_eq!(c.fields.to, "\"Doe, Jane\" <jane@x.org>");
         assert_eq!(c.fields.cc, "Пётр <not an address");
         assert_eq!(c.fields.bcc, "hidden@x.org");
@@ -384,8 +397,8 @@ mod tests {
         assert_eq!(c.in_reply_to.as_deref(), Some("<a@x>"));
         assert_eq!(c.references, vec!["<0@x>", "<a@x>"]);
         assert_eq!(c.origin, Some(origin));
-        assert_eq!(c.attachments.len(), 1);
-        assert_eq!(c.attachments[0].1.name, "файл.bin");
-        assert_eq!(&c.attachments[0].1.bytes[..], b"\x00\x01\x02");
+        assert_eq!(files.len(), 1);
+        assert_eq!(files[0].name, "файл.bin");
+        assert_eq!(&files[0].bytes[..], b"\x00\x01\x02");
     }
 }
