@@ -260,6 +260,11 @@ async fn try_sign_in(
     form: &LoginForm,
 ) -> Result<(), Refusal> {
     let email = check_form(state, t, client, jar, form)?;
+    // Refused before any server is asked; `start_sessions` checks again, for sign-ins
+    // finishing together.
+    if !state.mail.has_room() {
+        return Err(too_many_sessions(t));
+    }
     let chosen = choose_server(state, t, form, &email).await?;
     let connector = chosen.connector;
     let hint = chosen.hint.map(|h| h.text(t.lang));
@@ -329,7 +334,8 @@ async fn start_sessions(
 ) -> Result<(), Refusal> {
     let email = account.email.to_string();
     let earlier = session.signed_in().await;
-    let key = state.mail.start(account, connector.clone(), connection);
+    let key = (state.mail.start(account, connector.clone(), connection))
+        .map_err(|_| too_many_sessions(t))?;
     let who = SignedIn {
         key: key.clone(),
         email,
@@ -347,6 +353,12 @@ async fn start_sessions(
         state.mail.end(&earlier.key);
     }
     Ok(())
+}
+
+/// As many people are signed in as `--max-sessions` allows.
+fn too_many_sessions(t: &'static Strings) -> Refusal {
+    tracing::warn!("sign-in refused: as many sessions as --max-sessions allows");
+    Refusal::new(StatusCode::SERVICE_UNAVAILABLE, t.login_too_many_sessions)
 }
 
 /// The operator's fixed server, else the one typed under "Server settings", else what
