@@ -36,6 +36,11 @@ impl Application {
         self.listener.local_addr().map(|a| a.port()).unwrap_or(0)
     }
 
+    /// The state handlers will share (tests look inside it: sessions, held upload bytes).
+    pub fn state(&self) -> AppState {
+        self.state.clone()
+    }
+
     /// Serves until ctrl-c / SIGTERM, with the one sweeper ending sessions past their limits
     /// and closing idle IMAP connections in the background.
     pub async fn run_until_stopped(self) -> std::io::Result<()> {

@@ -7,7 +7,7 @@ use std::process::Command;
 use std::sync::{Arc, Mutex, OnceLock};
 use std::time::{Duration, Instant};
 
-use posta::app::Application;
+use posta::app::{AppState, Application};
 use posta::config::Config;
 use posta::upstream::{Protocol, Upstream};
 use reqwest::StatusCode;
@@ -27,7 +27,8 @@ pub enum User {
     Corpus,
     /// One message with a 10 MiB attachment; only the test that counts its bytes uses it.
     BigMail,
-    /// 600 messages each, for bulk actions.
+    /// 600 messages each, for bulk actions; heavy04 only for the upload capacity tests
+    /// (`capacity`), which send only to itself.
     Heavy(u8),
     /// Russian folder names and no SPECIAL-USE flags, no archive folder.
     Legacy,
@@ -239,14 +240,21 @@ pub async fn spawn_app() -> TestApp {
 }
 
 pub async fn spawn_app_with(config: Config) -> TestApp {
+    spawn_app_watched(config).await.0
+}
+
+/// Starts Posta with `config`, and gives its state for the test to look inside.
+pub async fn spawn_app_watched(config: Config) -> (TestApp, AppState) {
     init_logging();
     let app = Application::build(config).await.expect("building Posta");
     let address = format!("http://127.0.0.1:{}", app.port());
+    let state = app.state();
     tokio::spawn(app.run_until_stopped());
-    TestApp {
+    let app = TestApp {
         address,
         client: new_client(),
-    }
+    };
+    (app, state)
 }
 
 /// A browser-like client: keeps cookies, does not follow redirects (tests check them).
@@ -313,6 +321,25 @@ impl Page {
             .next()
             .expect("page has a CSRF token")
     }
+}
+
+/// A multipart form: text fields, then files as (field, file name, type, bytes).
+pub fn multipart(
+    fields: &[(&str, &str)],
+    files: &[(&str, &str, &str, &[u8])],
+) -> reqwest::multipart::Form {
+    let mut form = reqwest::multipart::Form::new();
+    for (name, value) in fields {
+        form = form.text(name.to_string(), value.to_string());
+    }
+    for (name, file_name, mime, bytes) in files {
+        let part = reqwest::multipart::Part::bytes(bytes.to_vec())
+            .file_name(file_name.to_string())
+            .mime_str(mime)
+            .unwrap();
+        form = form.part(name.to_string(), part);
+    }
+    form
 }
 
 /// The value of `page`'s header `name`; empty when it has none.
@@ -387,21 +414,10 @@ impl TestApp {
         fields: &[(&str, &str)],
         files: &[(&str, &str, &str, &[u8])],
     ) -> Page {
-        let mut form = reqwest::multipart::Form::new();
-        for (name, value) in fields {
-            form = form.text(name.to_string(), value.to_string());
-        }
-        for (name, file_name, mime, bytes) in files {
-            let part = reqwest::multipart::Part::bytes(bytes.to_vec())
-                .file_name(file_name.to_string())
-                .mime_str(mime)
-                .unwrap();
-            form = form.part(name.to_string(), part);
-        }
         read(
             self.client
                 .post(format!("{}{path}", self.address))
-                .multipart(form)
+                .multipart(multipart(fields, files))
                 .send()
                 .await
                 .unwrap(),

@@ -145,6 +145,21 @@ impl InProcessApp {
         .await
     }
 
+    /// Posts a multipart form (see [`crate::helpers::multipart`]).
+    pub async fn post_multipart(
+        &self,
+        path: &str,
+        fields: &[(&str, &str)],
+        files: &[(&str, &str, &str, &[u8])],
+    ) -> Page {
+        self.send(
+            self.client
+                .post(format!("{}{path}", self.address))
+                .multipart(crate::helpers::multipart(fields, files)),
+        )
+        .await
+    }
+
     /// Opens the login page and submits it with `fields` (plus its CSRF token).
     pub async fn post_login(&self, fields: &[(&str, &str)]) -> Page {
         let form = self.get("/login").await;

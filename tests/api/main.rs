@@ -10,6 +10,7 @@
 //! of who uses whom lives in `helpers::User`.
 
 mod browser;
+mod capacity;
 mod compose;
 mod connection;
 mod folder_admin;
