@@ -19,7 +19,7 @@
 use std::sync::Mutex;
 use std::time::Instant;
 
-use super::upload_memory::{HeldUpload, NoRoom, UploadMemory};
+use super::upload_memory::{Attachable, HeldUpload, NoRoom, UploadMemory};
 use crate::imap::MessageRef;
 use crate::message::outgoing::build::Upload;
 
@@ -144,16 +144,21 @@ impl Compositions {
     }
 
     /// Takes `upload`'s bytes from the shared budget, to be attached to a composition.
-    pub fn hold(&self, upload: Upload) -> Result<HeldUpload, NoRoom> {
-        self.memory.hold(upload)
+    pub fn hold(&self, file: impl Attachable) -> Result<HeldUpload, NoRoom> {
+        self.memory.hold(file)
     }
 
     /// Attaches `files` to `composition` while its attachments stay under `limit` bytes
     /// together and the shared budget has room; says which of those left files out.
-    pub fn attach(&self, composition: &mut Composition, files: Vec<Upload>, limit: u64) -> LeftOut {
+    pub fn attach(
+        &self,
+        composition: &mut Composition,
+        files: Vec<impl Attachable>,
+        limit: u64,
+    ) -> LeftOut {
         let mut left_out = LeftOut::default();
         for file in files {
-            if composition.attached_size() + file.bytes.len() as u64 > limit {
+            if composition.attached_size() + file.size() > limit {
                 left_out.too_large = true;
                 continue;
             }

@@ -47,4 +47,4 @@ pub use compositions::{Answering, Attached, Composition, Compositions, Fields, L
 pub use limits::Limits;
 pub use session::AccountSession;
 pub use sessions::{AccountSessions, Capacity, SessionKey, TooManySessions};
-pub use upload_memory::{HeldUpload, NoRoom, UploadMemory};
+pub use upload_memory::{Attachable, HeldUpload, NoRoom, UploadMemory};

@@ -8,7 +8,8 @@
 //! composition or a session has to remember to. The budget is a tokio
 //! [`Semaphore`] counting bytes: its owned permit is exactly such a guard, released on drop,
 //! and `try_acquire_many` never waits, so a full budget refuses at once instead of making
-//! a request queue behind other people's uploads.
+//! a request queue behind other people's uploads. A file is weighed before its bytes are
+//! put together ([`Attachable`]): one that is refused never costs a contiguous copy.
 //!
 //! Beyond the budget a file is refused, not spilled to disk: Posta keeps nothing of anyone's
 //! mail on disk (kiosk machines, shared hosts), and a refusal in words ("try again later,
@@ -37,6 +38,23 @@ pub struct UploadMemory {
 #[error("the server holds too many attachments to take {0} bytes more")]
 pub struct NoRoom(pub u64);
 
+/// A file about to be held: its size is known before its bytes are put in one piece (an
+/// upload arrives in pieces, joined only once the budget has taken it).
+pub trait Attachable {
+    fn size(&self) -> u64;
+    fn into_upload(self) -> Upload;
+}
+
+impl Attachable for Upload {
+    fn size(&self) -> u64 {
+        self.bytes.len() as u64
+    }
+
+    fn into_upload(self) -> Upload {
+        self
+    }
+}
+
 impl UploadMemory {
     /// A budget of `cap` bytes.
     pub fn new(cap: u64) -> Self {
@@ -47,10 +65,11 @@ impl UploadMemory {
         }
     }
 
-    /// Takes `upload`'s bytes from the budget; they come back when the returned file (and
-    /// every clone of it) is dropped. A file of more than 4 GiB is never held in memory.
-    pub fn hold(&self, upload: Upload) -> Result<HeldUpload, NoRoom> {
-        let size = upload.bytes.len() as u64;
+    /// Takes `file`'s bytes from the budget, then puts the file in one piece; the bytes
+    /// come back when the returned file (and every clone of it) is dropped. A file of more
+    /// than 4 GiB is never held in memory.
+    pub fn hold(&self, file: impl Attachable) -> Result<HeldUpload, NoRoom> {
+        let size = file.size();
         let permits = u32::try_from(size).map_err(|_| NoRoom(size))?;
         let reservation = if permits == 0 {
             None
@@ -61,7 +80,7 @@ impl UploadMemory {
             Some(permit)
         };
         Ok(HeldUpload(Arc::new(Held {
-            upload,
+            upload: file.into_upload(),
             _reservation: reservation,
         })))
     }

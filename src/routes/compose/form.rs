@@ -4,13 +4,17 @@
 //! be whole and as Posta's page sends it has its files kept in a composition (see
 //! [`ComposeForm::action`]). Anything else — a body cut off past the limit, an unknown
 //! button, a field twice or one the page has not — keeps nothing: a forged or broken form
-//! must not pin megabytes for the rest of a session.
+//! must not pin megabytes for the rest of a session. Files are kept in the pieces they
+//! arrived in and joined only once a composition holds them ([`Attachable`]), so a form or
+//! file refused never costs a second, contiguous copy (nor the doublings of a growing
+//! buffer), which the allocator would keep long after.
 
 use axum::extract::Multipart;
 use axum::extract::multipart::Field;
+use bytes::{Bytes, BytesMut};
 
 use super::ComposeAction;
-use crate::account::Fields;
+use crate::account::{Attachable, Fields};
 use crate::message::outgoing::build::Upload;
 
 /// The posted form.
@@ -23,7 +27,8 @@ pub struct ComposeForm {
     action: Option<String>,
     /// Attachments already held that stay (their ids).
     pub keep: Vec<u32>,
-    pub uploads: Vec<Upload>,
+    /// New files, as they arrived.
+    files: Vec<PostedFile>,
     /// New files went over the limit; they were read and dropped.
     pub too_large: bool,
     /// The body ended before the form did (past the body limit, or malformed).
@@ -32,6 +37,37 @@ pub struct ComposeForm {
     altered: Option<String>,
     /// Names of the single-valued fields read so far.
     seen: Vec<&'static str>,
+}
+
+/// A file as it arrived, in pieces.
+pub struct PostedFile {
+    name: String,
+    mime: String,
+    pieces: Vec<Bytes>,
+}
+
+impl Attachable for PostedFile {
+    fn size(&self) -> u64 {
+        self.pieces.iter().map(|p| p.len() as u64).sum()
+    }
+
+    fn into_upload(self) -> Upload {
+        let bytes = match <[Bytes; 1]>::try_from(self.pieces) {
+            Ok([one]) => one,
+            Err(pieces) => {
+                let mut joined = BytesMut::with_capacity(pieces.iter().map(Bytes::len).sum());
+                for piece in pieces {
+                    joined.extend_from_slice(&piece);
+                }
+                joined.freeze()
+            }
+        };
+        Upload {
+            name: self.name,
+            mime: self.mime,
+            bytes,
+        }
+    }
 }
 
 /// Why a posted form is not acted on.
@@ -63,6 +99,11 @@ impl ComposeForm {
             tracing::info!(action, "compose form with an unknown button refused");
             Unusable::Altered
         })
+    }
+
+    /// The new files (for a form that is acted on).
+    pub fn take_files(&mut self) -> Vec<PostedFile> {
+        std::mem::take(&mut self.files)
     }
 
     /// Whether any text field was read (a form cut short may have stopped before them).
@@ -137,7 +178,7 @@ pub async fn read(mut multipart: Multipart, limit: u64) -> ComposeForm {
                 return posted;
             };
             posted.too_large |= file.over;
-            posted.uploads.extend(file.upload);
+            posted.files.extend(file.posted);
             continue;
         }
         match field.text().await {
@@ -154,7 +195,7 @@ pub async fn read(mut multipart: Multipart, limit: u64) -> ComposeForm {
 /// One file field as read.
 struct File {
     /// The file, unless none was chosen or it went over the limit.
-    upload: Option<Upload>,
+    posted: Option<PostedFile>,
     /// The files so far went over the limit.
     over: bool,
 }
@@ -167,7 +208,7 @@ async fn read_file(mut field: Field<'_>, held: &mut u64, limit: u64, over: bool)
         .content_type()
         .unwrap_or("application/octet-stream")
         .to_owned();
-    let mut bytes = Vec::new();
+    let mut pieces = Vec::new();
     let mut over = over;
     loop {
         match field.chunk().await {
@@ -175,10 +216,10 @@ async fn read_file(mut field: Field<'_>, held: &mut u64, limit: u64, over: bool)
                 *held += chunk.len() as u64;
                 if *held > limit {
                     over = true;
-                    bytes = Vec::new();
+                    pieces = Vec::new();
                 }
-                if !over {
-                    bytes.extend_from_slice(&chunk);
+                if !over && !chunk.is_empty() {
+                    pieces.push(chunk);
                 }
             }
             Ok(None) => break,
@@ -189,17 +230,17 @@ async fn read_file(mut field: Field<'_>, held: &mut u64, limit: u64, over: bool)
         }
     }
     // A file input left empty still sends a part, without name or bytes.
-    let nothing_chosen = file_name.is_empty() && bytes.is_empty();
-    let upload = (!over && !nothing_chosen).then(|| Upload {
+    let nothing_chosen = file_name.is_empty() && pieces.is_empty();
+    let posted = (!over && !nothing_chosen).then(|| PostedFile {
         name: if file_name.is_empty() {
             "attachment".into()
         } else {
             file_name
         },
         mime,
-        bytes: bytes.into(),
+        pieces,
     });
-    Some(File { upload, over })
+    Some(File { posted, over })
 }
 
 #[cfg(test)]
@@ -255,6 +296,17 @@ mod tests {
             assert_eq!(posted.action(), Err(Unusable::Altered), "{extra:?}");
             assert!(posted.has_text(), "what was typed is still there");
         }
+    }
+
+    #[test]
+    fn a_file_is_weighed_in_pieces_and_joined_in_order() {
+        let file = PostedFile {
+            name: "a.txt".into(),
+            mime: "text/plain".into(),
+            pieces: vec![Bytes::from_static(b"Hel"), Bytes::from_static(b"lo")],
+        };
+        assert_eq!(file.size(), 5);
+        assert_eq!(&file.into_upload().bytes[..], b"Hello");
     }
 
     #[test]

@@ -147,7 +147,7 @@ async fn submit_compose(
     multipart: Multipart,
 ) -> Result<Response, AppError> {
     let limit = state.config.max_attachment_size;
-    let posted = form::read(multipart, limit).await;
+    let mut posted = form::read(multipart, limit).await;
     user.check_csrf(&posted.csrf)?;
     let action = match posted.action() {
         Ok(action) => action,
@@ -170,11 +170,12 @@ async fn submit_compose(
         // Forgotten (many tabs, or Posta restarted): what was posted is all there is.
         None => (store.start(Composition::default()), Composition::default()),
     };
+    let files = posted.take_files();
     composition.fields = posted.fields;
     (composition.attachments).retain(|a| posted.keep.contains(&a.id));
     // Kept once without the unticked files, so their bytes are free for the new ones.
     store.put(&id, composition.clone());
-    let left_out = store.attach(&mut composition, posted.uploads, limit);
+    let left_out = store.attach(&mut composition, files, limit);
     store.put(&id, composition);
     let problem = if posted.too_large || left_out.too_large {
         Some((Problem::TooLarge(limit), StatusCode::PAYLOAD_TOO_LARGE))
