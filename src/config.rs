@@ -68,8 +68,11 @@ pub struct Config {
     #[arg(long, env = "POSTA_MAX_ATTACHMENT_SIZE", default_value = "25MB", value_parser = parse_size)]
     pub max_attachment_size: u64,
 
-    /// Give up on an SMTP server that does not answer within this long (`30s`, `2m`).
-    #[arg(long, env = "POSTA_SMTP_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    /// Give up on an SMTP server that does not answer within this long (`30s`, `2m`): the
+    /// connection, greeting, TLS and EHLO, then STARTTLS, AUTH and the message, each (the
+    /// message gets more time for its size, at 256 KB/s). Sending that runs out of time shows
+    /// the form again, whole, with the reason in words.
+    #[arg(long, env = "POSTA_SMTP_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub smtp_timeout: Duration,
 
     /// Mark cookies `Secure` and send HSTS on every response. Turn on whenever people reach
@@ -179,6 +182,7 @@ mod tests {
         assert!(config.imap.is_none());
         assert_eq!(config.imap_idle_timeout, Duration::from_secs(300));
         assert_eq!(config.imap_timeout, Duration::from_secs(30));
+        assert_eq!(config.smtp_timeout, Duration::from_secs(30));
     }
 
     #[test]

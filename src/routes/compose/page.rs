@@ -121,7 +121,7 @@ fn field_error(c: &ComposeStrings, error: &Option<FieldError>) -> Option<String>
 fn send_problem(c: &ComposeStrings, error: &SendError) -> &'static str {
     match error {
         SendError::NoServer => c.send_no_server,
-        SendError::Auth(_) => c.send_auth,
+        SendError::Auth(_) | SendError::PasswordRefused(_) => c.send_auth,
         SendError::Recipient(_) => c.send_recipient,
         SendError::TooLarge(_) => c.send_too_large,
         SendError::Refused(_) => c.send_refused,

@@ -4,6 +4,8 @@
 //! give (a wrong password for a signed-in user, an anti-spam 554, a size refusal, silence)
 //! come from a scripted SMTP server on loopback.
 
+use std::time::{Duration, Instant};
+
 use reqwest::StatusCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
@@ -243,7 +245,7 @@ async fn app_with(script: Script) -> TestApp {
     config.smtp = Some(
         Upstream::parse(&format!("smtp+insecure://127.0.0.1:{port}"), Protocol::Smtp).unwrap(),
     );
-    config.smtp_timeout = std::time::Duration::from_secs(1);
+    config.smtp_timeout = Duration::from_secs(1);
     let app = spawn_app_with(config).await;
     app.sign_in(User::Bob).await;
     app
@@ -296,11 +298,19 @@ async fn a_size_refusal_says_the_message_is_too_large() {
 }
 
 #[tokio::test]
-async fn a_silent_server_times_out_and_nothing_is_lost() {
+async fn a_silent_server_times_out_within_the_smtp_timeout_and_nothing_is_lost() {
+    let started = Instant::now();
     refused_by(
         Script::Silent,
         StatusCode::GATEWAY_TIMEOUT,
         &["did not answer in time"],
     )
     .await;
+    // Signing in, the compose page and the send, with a server that never greets and an
+    // --smtp-timeout of one second.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
 }
