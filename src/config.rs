@@ -87,8 +87,10 @@ pub struct Config {
     #[arg(long, env = "POSTA_TRUST_PROXY")]
     pub trust_proxy: bool,
 
-    /// Failed sign-ins allowed per account in 15 minutes (three times as many per client
-    /// address, for offices behind one address) before further attempts are refused.
+    /// Password attempts allowed per account in 15 minutes, counting those refused and those
+    /// still under way, at sign-in (IMAP) and when sending (SMTP); three times as many per
+    /// client address (an IPv6 client per /64), for offices behind one address. Further
+    /// attempts are refused, saying when to try again.
     #[arg(long, env = "POSTA_SIGN_IN_LIMIT", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub sign_in_limit: u32,
 }

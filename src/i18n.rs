@@ -174,7 +174,8 @@ pub struct Strings {
     pub err_foreign_origin: &'static str,
     pub err_too_large: &'static str,
     pub err_method: &'static str,
-    pub err_too_many_sign_ins: &'static str,
+    /// "… try again in 14 minutes." from the minutes to wait.
+    pub err_too_many_sign_ins: fn(u64) -> String,
     pub idle_warning: &'static str,
     pub stay_signed_in: &'static str,
     pub signed_out: &'static str,
@@ -341,7 +342,12 @@ pub static EN: Strings = Strings {
     err_foreign_origin: "This form was sent from another website, so nothing was done. If it was you, go back to Posta and try again there.",
     err_too_large: "What was sent is too large for Posta to accept.",
     err_method: "This address cannot be used that way.",
-    err_too_many_sign_ins: "Too many failed sign-ins. For safety, please wait 15 minutes before trying again.",
+    err_too_many_sign_ins: |minutes| {
+        let unit = if minutes == 1 { "minute" } else { "minutes" };
+        format!(
+            "Too many failed sign-ins. For safety, signing in is paused: please try again in {minutes} {unit}."
+        )
+    },
     idle_warning: "Nothing has happened here for a while. For safety you will be signed out in",
     stay_signed_in: "Stay signed in",
     signed_out: "You have signed out. Nothing of your mail is kept on this computer.",
@@ -520,7 +526,12 @@ pub static RU: Strings = Strings {
     err_foreign_origin: "Форма отправлена с другого сайта, поэтому ничего не сделано. Если это были вы, вернитесь в Posta и повторите там.",
     err_too_large: "Отправленные данные слишком велики.",
     err_method: "Этот адрес так использовать нельзя.",
-    err_too_many_sign_ins: "Слишком много неудачных попыток входа. Ради безопасности подождите 15 минут и попробуйте снова.",
+    err_too_many_sign_ins: |minutes| {
+        let unit = ru_plural(minutes as usize, "минуту", "минуты", "минут");
+        format!(
+            "Слишком много неудачных попыток входа. Ради безопасности вход приостановлен: попробуйте снова через {minutes} {unit}."
+        )
+    },
     idle_warning: "Вы давно ничего не делали. Ради безопасности сеанс завершится через",
     stay_signed_in: "Остаться в почте",
     signed_out: "Вы вышли. На этом компьютере не осталось ничего из вашей почты.",

@@ -27,3 +27,4 @@ mod reading;
 mod search;
 mod security;
 mod sessions;
+mod throttle;

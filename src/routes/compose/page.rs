@@ -20,6 +20,7 @@ use crate::routes::chrome::{Chrome, chrome, folder_list};
 use crate::routes::links;
 use crate::routes::render;
 use crate::smtp::SendError;
+use crate::throttle::TryLater;
 use crate::web_session::CurrentUser;
 
 /// What the page says went wrong.
@@ -30,6 +31,8 @@ pub enum Problem {
     /// Address fields that did not parse, or no recipient at all.
     Fields(FieldProblems),
     Send(SendError),
+    /// The account's password was refused too often lately: sending waits this long.
+    TryLater(TryLater),
     DraftFailed,
 }
 
@@ -101,6 +104,11 @@ fn say(c: &'static ComposeStrings, problem: Problem) -> Said {
         Problem::Send(error) => Said {
             problem: Some(send_problem(c, &error).to_owned()),
             server_said: error.server_text().map(str::to_owned),
+            nothing_lost: true,
+            ..Said::default()
+        },
+        Problem::TryLater(later) => Said {
+            problem: Some((c.send_throttled)(later.minutes())),
             nothing_lost: true,
             ..Said::default()
         },
