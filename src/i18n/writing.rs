@@ -95,7 +95,7 @@ pub static EN: ComposeStrings = ComposeStrings {
     send_timeout: "The mail server did not answer in time. The message was probably not sent; try again.",
     send_tls: "The outgoing mail server's certificate could not be verified, so nothing was sent.",
     send_unreachable: "Could not connect to the outgoing mail server.",
-    send_no_server: "No outgoing mail server is known for this mailbox, so mail cannot be sent from here.",
+    send_no_server: "No outgoing mail server that Posta can trust is known for this mailbox (none was found, or the one found does not belong to the provider of your incoming mail), so mail cannot be sent from here. Reading mail works as usual.",
     send_policy: "The outgoing mail server's address is not allowed on this gateway.",
     send_throttled: |minutes| {
         let unit = if minutes == 1 { "minute" } else { "minutes" };
@@ -157,7 +157,7 @@ pub static RU: ComposeStrings = ComposeStrings {
     send_timeout: "Почтовый сервер не ответил вовремя. Скорее всего, письмо не отправлено; попробуйте ещё раз.",
     send_tls: "Не удалось проверить сертификат сервера исходящей почты, поэтому ничего не отправлено.",
     send_unreachable: "Не удалось подключиться к серверу исходящей почты.",
-    send_no_server: "Для этого ящика не известен сервер исходящей почты, поэтому отправлять письма отсюда нельзя.",
+    send_no_server: "Для этого ящика не известен сервер исходящей почты, которому Posta может доверять (его не нашлось, или найденный принадлежит не тому провайдеру, что сервер входящей почты), поэтому отправлять письма отсюда нельзя. Читать почту можно как обычно.",
     send_policy: "Адрес сервера исходящей почты не разрешён на этом шлюзе.",
     send_throttled: |minutes| {
         let unit = super::ru_plural(minutes as usize, "минуту", "минуты", "минут");
