@@ -38,6 +38,8 @@ use std::net::{IpAddr, Ipv6Addr};
 use std::sync::{Arc, Mutex, MutexGuard};
 use std::time::{Duration, Instant};
 
+use crate::upstream::comparable_host;
+
 pub const WINDOW: Duration = Duration::from_secs(15 * 60);
 const MAX_TRACKED: usize = 100_000;
 
@@ -298,7 +300,7 @@ impl SignInThrottle {
     ) -> Result<Attempt<'_>, TryLater> {
         let account = account.to_lowercase();
         let client = client.map(client_key);
-        let server: Arc<str> = server_key(server).into();
+        let server: Arc<str> = comparable_host(server).into();
         let mut ledger = self.lock();
         self.wait(&mut ledger, &account, client)?;
         let id = ledger.next_id;
@@ -336,12 +338,6 @@ pub fn client_key(ip: IpAddr) -> IpAddr {
             None => IpAddr::V6(Ipv6Addr::from(u128::from(v6) & !(u64::MAX as u128))),
         },
     }
-}
-
-/// A server's host as the throttle names it: lower case, without a final dot or brackets.
-fn server_key(host: &str) -> String {
-    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
-    host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase()
 }
 
 #[cfg(test)]
