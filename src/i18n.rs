@@ -745,6 +745,19 @@ mod tests {
         assert_eq!(en_moved(None, "Archive"), "All messages moved to Archive.");
     }
 
+    #[test]
+    fn waiting_minutes_agree_with_their_nouns() {
+        let (en, ru) = (EN.err_too_many_sign_ins, RU.err_too_many_sign_ins);
+        assert!(en(1).ends_with("try again in 1 minute."), "{}", en(1));
+        assert!(en(15).ends_with("try again in 15 minutes."), "{}", en(15));
+        assert!(ru(1).ends_with("через 1 минуту."), "{}", ru(1));
+        assert!(ru(3).ends_with("через 3 минуты."), "{}", ru(3));
+        assert!(ru(15).ends_with("через 15 минут."), "{}", ru(15));
+        let (en, ru) = (EN.compose.send_throttled, RU.compose.send_throttled);
+        assert!(en(2).ends_with("send in 2 minutes."), "{}", en(2));
+        assert!(ru(21).ends_with("через 21 минуту."), "{}", ru(21));
+    }
+
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {
         let mut h = HeaderMap::new();
         for (k, v) in pairs {
