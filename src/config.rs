@@ -79,8 +79,11 @@ pub struct Config {
     #[arg(long, env = "POSTA_MAX_SESSIONS", default_value_t = 10_000, value_parser = clap::value_parser!(u32).range(1..))]
     pub max_sessions: u32,
 
-    /// Give up on an SMTP server that does not answer within this long (`30s`, `2m`).
-    #[arg(long, env = "POSTA_SMTP_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    /// Give up on an SMTP server that does not answer within this long (`30s`, `2m`): the
+    /// connection, greeting, TLS and EHLO, then STARTTLS, AUTH and the message, each (the
+    /// message gets more time for its size, at 256 KB/s). Sending that runs out of time shows
+    /// the form again, whole, with the reason in words.
+    #[arg(long, env = "POSTA_SMTP_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub smtp_timeout: Duration,
 
     /// Mark cookies `Secure` and send HSTS on every response. Turn on whenever people reach
@@ -95,8 +98,10 @@ pub struct Config {
     #[arg(long, env = "POSTA_TRUST_PROXY")]
     pub trust_proxy: bool,
 
-    /// Failed sign-ins allowed per account in 15 minutes (three times as many per client
-    /// address, for offices behind one address) before further attempts are refused.
+    /// Password attempts allowed per account in 15 minutes, counting those refused and those
+    /// still under way, at sign-in (IMAP) and when sending (SMTP); three times as many per
+    /// client address (an IPv6 client per /64), for offices behind one address. Further
+    /// attempts are refused, saying when to try again.
     #[arg(long, env = "POSTA_SIGN_IN_LIMIT", default_value_t = 10, value_parser = clap::value_parser!(u32).range(1..))]
     pub sign_in_limit: u32,
 }
@@ -172,6 +177,7 @@ mod tests {
         assert!(config.imap.is_none());
         assert_eq!(config.imap_idle_timeout, Duration::from_secs(300));
         assert_eq!(config.imap_timeout, Duration::from_secs(30));
+        assert_eq!(config.smtp_timeout, Duration::from_secs(30));
     }
 
     #[test]

@@ -176,7 +176,8 @@ pub struct Strings {
     pub err_foreign_origin: &'static str,
     pub err_too_large: &'static str,
     pub err_method: &'static str,
-    pub err_too_many_sign_ins: &'static str,
+    /// "… try again in 14 minutes." from the minutes to wait.
+    pub err_too_many_sign_ins: fn(u64) -> String,
     pub idle_warning: &'static str,
     pub stay_signed_in: &'static str,
     pub signed_out: &'static str,
@@ -345,7 +346,12 @@ pub static EN: Strings = Strings {
     err_foreign_origin: "This form was sent from another website, so nothing was done. If it was you, go back to Posta and try again there.",
     err_too_large: "What was sent is too large for Posta to accept.",
     err_method: "This address cannot be used that way.",
-    err_too_many_sign_ins: "Too many failed sign-ins. For safety, please wait 15 minutes before trying again.",
+    err_too_many_sign_ins: |minutes| {
+        let unit = if minutes == 1 { "minute" } else { "minutes" };
+        format!(
+            "Too many failed sign-ins. For safety, signing in is paused: please try again in {minutes} {unit}."
+        )
+    },
     idle_warning: "Nothing has happened here for a while. For safety you will be signed out in",
     stay_signed_in: "Stay signed in",
     signed_out: "You have signed out. Nothing of your mail is kept on this computer.",
@@ -526,7 +532,12 @@ pub static RU: Strings = Strings {
     err_foreign_origin: "Форма отправлена с другого сайта, поэтому ничего не сделано. Если это были вы, вернитесь в Posta и повторите там.",
     err_too_large: "Отправленные данные слишком велики.",
     err_method: "Этот адрес так использовать нельзя.",
-    err_too_many_sign_ins: "Слишком много неудачных попыток входа. Ради безопасности подождите 15 минут и попробуйте снова.",
+    err_too_many_sign_ins: |minutes| {
+        let unit = ru_plural(minutes as usize, "минуту", "минуты", "минут");
+        format!(
+            "Слишком много неудачных попыток входа. Ради безопасности вход приостановлен: попробуйте снова через {minutes} {unit}."
+        )
+    },
     idle_warning: "Вы давно ничего не делали. Ради безопасности сеанс завершится через",
     stay_signed_in: "Остаться в почте",
     signed_out: "Вы вышли. На этом компьютере не осталось ничего из вашей почты.",
@@ -738,6 +749,19 @@ mod tests {
         assert_eq!(ru_deleted_forever(Some(5)), "Навсегда удалено 5 писем.");
         assert_eq!(en_moved(Some(1), "Archive"), "1 message moved to Archive.");
         assert_eq!(en_moved(None, "Archive"), "All messages moved to Archive.");
+    }
+
+    #[test]
+    fn waiting_minutes_agree_with_their_nouns() {
+        let (en, ru) = (EN.err_too_many_sign_ins, RU.err_too_many_sign_ins);
+        assert!(en(1).ends_with("try again in 1 minute."), "{}", en(1));
+        assert!(en(15).ends_with("try again in 15 minutes."), "{}", en(15));
+        assert!(ru(1).ends_with("через 1 минуту."), "{}", ru(1));
+        assert!(ru(3).ends_with("через 3 минуты."), "{}", ru(3));
+        assert!(ru(15).ends_with("через 15 минут."), "{}", ru(15));
+        let (en, ru) = (EN.compose.send_throttled, RU.compose.send_throttled);
+        assert!(en(2).ends_with("send in 2 minutes."), "{}", en(2));
+        assert!(ru(21).ends_with("через 21 минуту."), "{}", ru(21));
     }
 
     fn headers(pairs: &[(&'static str, &'static str)]) -> HeaderMap {

@@ -23,7 +23,7 @@
 //! - [`credentials`]: who is signed in: address, password, login and servers.
 //! - [`config`]: flags and `POSTA_*` environment variables.
 //! - [`upstream`]: where mail lives: server URLs with their transport security.
-//! - [`throttle`]: failed sign-ins, by account and by address.
+//! - [`throttle`]: password attempts (signing in and sending), by account and by client.
 //! - [`token`]: random tokens and constant-time comparison.
 //! - [`i18n`]: the interface's words in English and Russian.
 

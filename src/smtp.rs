@@ -1,14 +1,26 @@
 //! Sending mail: lettre over the account's SMTP submission server, implicit TLS (465) or
 //! STARTTLS (587), AUTH with the signed-in person's credentials. Every way a server can
 //! refuse becomes a [`SendError`] a person can act on, with the server's own words kept.
+//!
+//! # Time limits
+//! Every step of the conversation has `--smtp-timeout`, as every IMAP command has
+//! `--imap-timeout`: connecting (TCP, TLS for implicit TLS, the greeting and EHLO), STARTTLS
+//! (the command, the handshake and EHLO again), AUTH (with its challenges), and the message
+//! itself (MAIL, RCPT, DATA and the bytes), which gets more time for its size. lettre's own
+//! timeout covers only the TCP connect on tokio (its `AsyncNetworkStream::connect_tokio1`);
+//! its transport (`send_raw`) runs the rest as one future, so the steps are driven here with
+//! lettre's [`AsyncSmtpConnection`], each under `tokio::time::timeout`. Driving them here also
+//! tells a password refused at AUTH ([`SendError::PasswordRefused`], which the password
+//! throttle counts) from other refusals.
 
+use std::future::Future;
 use std::net::SocketAddr;
 use std::time::Duration;
 
 use lettre::address::Envelope;
-use lettre::transport::smtp::authentication::Credentials;
-use lettre::transport::smtp::client::{Certificate, Tls, TlsParameters};
-use lettre::{AsyncSmtpTransport, AsyncTransport, Tokio1Executor};
+use lettre::transport::smtp::authentication::{Credentials, DEFAULT_MECHANISMS};
+use lettre::transport::smtp::client::{AsyncSmtpConnection, Certificate, TlsParameters};
+use lettre::transport::smtp::extension::ClientId;
 
 use crate::net_policy::{PolicyError, ResolveError, resolve_allowed};
 use crate::upstream::{Security, Upstream};
@@ -35,10 +47,16 @@ pub struct Submission<'a> {
 /// Why a message was not sent. The `String`s are the server's own reply, for the page.
 #[derive(Debug, thiserror::Error)]
 pub enum SendError {
-    /// The account has no SMTP server (none configured, none discovered).
+    /// The account has no SMTP server Posta trusts (none configured, none discovered, or the
+    /// one discovered belongs to another provider than the IMAP server).
     #[error("no SMTP server is known for this account")]
     NoServer,
-    /// AUTH refused: wrong password, an app password needed, sending switched off.
+    /// The server answered AUTH with a permanent refusal: a wrong password, an app password
+    /// needed, sending switched off. A password was judged, so the throttle counts it.
+    #[error("password refused: {0}")]
+    PasswordRefused(String),
+    /// Authentication failed without the password being judged: no mechanism in common, or
+    /// authentication demanded later in the conversation.
     #[error("authentication refused: {0}")]
     Auth(String),
     /// A recipient (or the sender address) refused at RCPT / MAIL time.
@@ -69,6 +87,7 @@ impl SendError {
     pub fn server_text(&self) -> Option<&str> {
         match self {
             SendError::Auth(t)
+            | SendError::PasswordRefused(t)
             | SendError::Recipient(t)
             | SendError::TooLarge(t)
             | SendError::Refused(t)
@@ -91,42 +110,40 @@ impl Smtp {
         message: &[u8],
     ) -> Result<(), SendError> {
         let address = self.resolve(how).await?;
-        let mut tls_params = TlsParameters::builder(how.server.host.clone());
-        if let Some(pem) = &self.extra_ca_pem {
-            let ca = Certificate::from_pem(pem).map_err(|e| SendError::Tls(e.to_string()))?;
-            tls_params = tls_params.add_root_certificate(ca);
-        }
-        let tls_params = tls_params
-            .build_native()
-            .map_err(|e| SendError::Tls(e.to_string()))?;
-        let tls = match how.server.security {
-            Security::Tls => Tls::Wrapper(tls_params),
-            Security::StartTls => Tls::Required(tls_params),
-            Security::Insecure => Tls::None,
-        };
+        let tls = self.tls_parameters(&how.server.host)?;
+        let limit = self.timeout;
+        let hello = ClientId::default();
+        let implicit = (how.server.security == Security::Tls).then(|| tls.clone());
         // Connect to the address that was resolved and checked, never re-resolving; the
         // certificate is still checked against the server's name.
-        let transport =
-            AsyncSmtpTransport::<Tokio1Executor>::builder_dangerous(address.ip().to_string())
-                .port(address.port())
-                .tls(tls)
-                .timeout(Some(self.timeout))
-                .credentials(Credentials::new(
-                    how.login.to_owned(),
-                    how.password.to_owned(),
-                ))
-                .build();
-        let allowance = Duration::from_secs(message.len() as u64 / BYTES_PER_SECOND);
-        match tokio::time::timeout(
-            self.timeout + allowance,
-            transport.send_raw(envelope, message),
-        )
-        .await
-        {
-            Err(_) => Err(SendError::Timeout),
-            Ok(Ok(_)) => Ok(()),
-            Ok(Err(e)) => Err(classify(&e)),
+        let connect =
+            AsyncSmtpConnection::connect_tokio1(address, Some(limit), &hello, implicit, None);
+        let mut connection = within(limit, connect, classify).await?;
+        if how.server.security == Security::StartTls {
+            within(limit, connection.starttls(tls, &hello), classify).await?;
         }
+        let credentials = Credentials::new(how.login.to_owned(), how.password.to_owned());
+        let auth = connection.auth(DEFAULT_MECHANISMS, &credentials);
+        within(limit, auth, classify_auth).await?;
+        let allowance = Duration::from_secs(message.len() as u64 / BYTES_PER_SECOND);
+        let send = connection.send(envelope, message);
+        within(limit + allowance, send, classify).await?;
+        // The message is taken; saying goodbye need not hold up the page.
+        tokio::spawn(async move {
+            let _ = tokio::time::timeout(limit, connection.quit()).await;
+        });
+        Ok(())
+    }
+
+    /// TLS for `host`, trusting `--tls-ca` as well as the system's CAs.
+    fn tls_parameters(&self, host: &str) -> Result<TlsParameters, SendError> {
+        let mut tls = TlsParameters::builder(host.to_owned());
+        if let Some(pem) = &self.extra_ca_pem {
+            let ca = Certificate::from_pem(pem).map_err(|e| SendError::Tls(e.to_string()))?;
+            tls = tls.add_root_certificate(ca);
+        }
+        tls.build_native()
+            .map_err(|e| SendError::Tls(e.to_string()))
     }
 
     /// Resolves the server once, under the upstream policy when it applies; the connection
@@ -153,6 +170,27 @@ impl Smtp {
             .into_iter()
             .next()
             .ok_or_else(|| SendError::Unreachable(format!("{}: no addresses", server.host)))
+    }
+}
+
+/// One step of the conversation, given up on after `limit`; a failure sorted by `sort`.
+async fn within<T>(
+    limit: Duration,
+    step: impl Future<Output = Result<T, lettre::transport::smtp::Error>>,
+    sort: fn(&lettre::transport::smtp::Error) -> SendError,
+) -> Result<T, SendError> {
+    match tokio::time::timeout(limit, step).await {
+        Err(_) => Err(SendError::Timeout),
+        Ok(Err(e)) => Err(sort(&e)),
+        Ok(Ok(value)) => Ok(value),
+    }
+}
+
+/// [`classify`] for the AUTH step: the server's permanent refusal there judged the password.
+fn classify_auth(error: &lettre::transport::smtp::Error) -> SendError {
+    match classify(error) {
+        SendError::Auth(text) if error.is_permanent() => SendError::PasswordRefused(text),
+        other => other,
     }
 }
 

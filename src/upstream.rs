@@ -86,6 +86,13 @@ impl Upstream {
     }
 }
 
+/// A host as compared for identity: lower case, without a final dot or the brackets of an
+/// IPv6 literal (`IMAP.Example.org.` and `imap.example.org` are one server).
+pub fn comparable_host(host: &str) -> String {
+    let host = host.trim().trim_start_matches('[').trim_end_matches(']');
+    host.strip_suffix('.').unwrap_or(host).to_ascii_lowercase()
+}
+
 impl fmt::Display for Upstream {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let security = match self.security {

@@ -10,7 +10,10 @@
 //! Every candidate is [`probe`]d before it is used, at an address the upstream policy
 //! ([`crate::net_policy`]) accepted. A stage's candidates are probed at once; the best-ranked
 //! one that answers wins, and the next stage is asked only when none did. SMTP comes from the
-//! winning stage, else from later ones.
+//! winning stage, else from later ones, and only from the IMAP server's own provider
+//! ([`trust`]): otherwise a domain could name its own IMAP server (taking any password) beside
+//! someone else's SMTP server and use Posta to try passwords there. When none qualifies the
+//! account can read mail but not send it.
 //!
 //! No maintained Rust crate finds mail servers (Thunderbird's account setup, which these stages
 //! follow, is JavaScript), so the stages are written here; each leans on a crate for what has
@@ -22,11 +25,13 @@
 //! - `autoconfig.rs`: fetching and parsing `config-v1.1.xml`.
 //! - `srv.rs`: SRV lookups and their ordering.
 //! - `probe.rs`: resolve, connect, TLS, greeting.
+//! - `trust.rs`: whether an SMTP server belongs to the IMAP server's provider.
 
 pub mod autoconfig;
 pub mod presets;
 pub mod probe;
 pub mod srv;
+pub mod trust;
 
 #[cfg(test)]
 mod fake_http;
@@ -59,7 +64,8 @@ pub enum Source {
 pub struct Discovered {
     /// The IMAP server, with the checked address that answered the probe.
     pub imap: Endpoint,
-    /// The submission server; `None` when none answered (mail can be read but not sent).
+    /// The submission server; `None` when none of the IMAP server's provider answered (mail
+    /// can be read but not sent).
     pub smtp: Option<Endpoint>,
     /// The stage the IMAP server came from.
     pub source: Source,
@@ -266,14 +272,23 @@ impl Discoverer {
             .find_imap(&mut stages, &who, preset, &probe, &mut tried)
             .await)
             .map_err(|failures| explain(domain, failures))?;
-        let smtp = match found.smtp {
+        let imap = found.imap;
+        let trusted =
+            |smtp: &Endpoint| trust::same_provider(&imap.upstream.host, &smtp.upstream.host);
+        let smtp = match found.smtp.filter(trusted) {
             Some(smtp) => Some(smtp),
             None => (self
-                .find_smtp(stages, &who, preset, &probe, &mut tried)
+                .find_smtp(
+                    stages,
+                    &who,
+                    preset,
+                    &imap.upstream.host,
+                    &probe,
+                    &mut tried,
+                )
                 .await)
-                .or(found.spare_smtp),
+                .or(found.spare_smtp.filter(trusted)),
         };
-        let imap = found.imap;
         let hint = preset
             .or_else(|| presets::preset_for_imap_host(&imap.upstream.host))
             .and_then(|p| p.hint);
@@ -315,7 +330,15 @@ impl Discoverer {
             if imap.is_empty() {
                 continue;
             }
-            let smtp = fresh(&mut tried.smtp, candidates.smtp);
+            // Only servers that could belong to the provider of one of these IMAP servers (the
+            // one that answers is checked against the IMAP server that wins); the others stay
+            // untried, for a later stage's IMAP server that they may belong to.
+            let (ours, others): (Vec<Upstream>, Vec<Upstream>) = (candidates.smtp.into_iter())
+                .partition(|s| imap.iter().any(|i| trust::same_provider(&i.host, &s.host)));
+            for other in &others {
+                tracing::info!(domain = who.domain, smtp = %other, "skipping the SMTP server of another provider");
+            }
+            let smtp = fresh(&mut tried.smtp, ours);
             tracing::debug!(
                 domain = who.domain,
                 ?stage,
@@ -350,13 +373,14 @@ impl Discoverer {
         Err(failures)
     }
 
-    /// The first SMTP server that answers in the stages after the one that found IMAP, for
-    /// when that stage named none that did.
+    /// The first SMTP server of `imap_host`'s provider that answers in the stages after the
+    /// one that found IMAP, for when that stage named none that did.
     async fn find_smtp<P, F>(
         &self,
         stages: impl Iterator<Item = Source>,
         who: &Placeholders,
         preset: Option<&Preset>,
+        imap_host: &str,
         probe: &P,
         tried: &mut Tried,
     ) -> Option<Endpoint>
@@ -366,7 +390,10 @@ impl Discoverer {
     {
         for stage in stages {
             let candidates = self.candidates(stage, who, preset).await;
-            let smtp = fresh(&mut tried.smtp, candidates.smtp);
+            let smtp: Vec<Upstream> = (candidates.smtp.into_iter())
+                .filter(|s| trust::same_provider(imap_host, &s.host))
+                .collect();
+            let smtp = fresh(&mut tried.smtp, smtp);
             if let Ok(endpoint) = first_answering(&smtp, Protocol::Smtp, probe).await {
                 return Some(endpoint);
             }

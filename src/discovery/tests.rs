@@ -184,10 +184,10 @@ async fn starttls_is_used_only_when_no_implicit_tls_server_answers() {
 
 #[tokio::test]
 async fn smtp_comes_from_a_later_stage_when_the_winning_stage_has_none() {
-    let xml = autoconfig_xml("imap.unused.test", "relay.mail.test");
+    let xml = autoconfig_xml("imap.unused.test", "relay.mail.ru");
     let server = FakeHttp::start(vec![("/mail/config-v1.1.xml", Reply::ok(xml))]).await;
     let discoverer = discoverer(vec![server.url("/mail/config-v1.1.xml")]);
-    let (_, probe) = answering(&["imap.mail.ru:993", "relay.mail.test:465"]);
+    let (_, probe) = answering(&["imap.mail.ru:993", "relay.mail.ru:465"]);
 
     let found = discoverer
         .discover_with("anna@mail.ru", probe)
@@ -195,7 +195,77 @@ async fn smtp_comes_from_a_later_stage_when_the_winning_stage_has_none() {
         .unwrap();
 
     assert_eq!(found.source, Source::Preset);
-    assert_eq!(found.smtp.unwrap().upstream.host, "relay.mail.test");
+    assert_eq!(found.smtp.unwrap().upstream.host, "relay.mail.ru");
+}
+
+#[tokio::test]
+async fn a_domain_cannot_pair_its_own_imap_server_with_another_providers_smtp() {
+    // The attacker's IMAP server takes any password; Gmail's SMTP server would then be asked
+    // about each one.
+    let xml = autoconfig_xml("imap.attacker.test", "smtp.gmail.com");
+    let server = FakeHttp::start(vec![("/mail/config-v1.1.xml", Reply::ok(xml))]).await;
+    let discoverer = discoverer(vec![server.url("/mail/config-v1.1.xml")]);
+    let (calls, probe) = answering(&["imap.attacker.test:993", "smtp.gmail.com:465"]);
+
+    let found = discoverer
+        .discover_with("victim@attacker.test", probe)
+        .await
+        .unwrap();
+
+    assert_eq!(found.imap.upstream.host, "imap.attacker.test");
+    assert_eq!(found.smtp, None, "reading works, sending has no server");
+    assert!(
+        !calls
+            .lock()
+            .unwrap()
+            .contains(&"smtp.gmail.com:465".to_owned()),
+        "another provider's server is not even probed"
+    );
+}
+
+#[tokio::test]
+async fn the_imap_servers_own_smtp_server_is_used_when_it_answers() {
+    // The autoconfig names a foreign server first; the IMAP server's own site has one too.
+    let xml = r#"<clientConfig version="1.1"><emailProvider id="example.test">
+        <incomingServer type="imap"><hostname>imap.hosting.test</hostname><port>993</port>
+          <socketType>SSL</socketType></incomingServer>
+        <outgoingServer type="smtp"><hostname>smtp.elsewhere.test</hostname><port>465</port>
+          <socketType>SSL</socketType></outgoingServer>
+        <outgoingServer type="smtp"><hostname>out.hosting.test</hostname><port>465</port>
+          <socketType>SSL</socketType></outgoingServer>
+        </emailProvider></clientConfig>"#;
+    let server = FakeHttp::start(vec![("/mail/config-v1.1.xml", Reply::ok(xml))]).await;
+    let discoverer = discoverer(vec![server.url("/mail/config-v1.1.xml")]);
+    let (_, probe) = answering(&[
+        "imap.hosting.test:993",
+        "smtp.elsewhere.test:465",
+        "out.hosting.test:465",
+    ]);
+
+    let found = discoverer
+        .discover_with("anna@example.test", probe)
+        .await
+        .unwrap();
+
+    assert_eq!(found.smtp.unwrap().upstream.host, "out.hosting.test");
+}
+
+#[tokio::test]
+async fn an_smtp_server_that_answered_earlier_is_kept_only_for_its_own_provider() {
+    // Autoconfig's IMAP server is down but its SMTP server answers; the guessed IMAP server
+    // that wins is another provider's, and so are the guessed SMTP names that answer none.
+    let xml = autoconfig_xml("imap.hosting.test", "smtp.hosting.test");
+    let server = FakeHttp::start(vec![("/mail/config-v1.1.xml", Reply::ok(xml))]).await;
+    let discoverer = discoverer(vec![server.url("/mail/config-v1.1.xml")]);
+    let (_, probe) = answering(&["smtp.hosting.test:465", "imap.example.test:993"]);
+
+    let found = discoverer
+        .discover_with("anna@example.test", probe)
+        .await
+        .unwrap();
+
+    assert_eq!(found.source, Source::Guess);
+    assert_eq!(found.smtp, None);
 }
 
 #[tokio::test]

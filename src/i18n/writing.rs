@@ -46,6 +46,8 @@ pub struct ComposeStrings {
     pub send_unreachable: &'static str,
     pub send_no_server: &'static str,
     pub send_policy: &'static str,
+    /// Sending paused after refused passwords, from the minutes to wait.
+    pub send_throttled: fn(u64) -> String,
     pub server_said: &'static str,
     pub nothing_lost: &'static str,
     pub sent_not_saved: &'static str,
@@ -105,8 +107,14 @@ pub static EN: ComposeStrings = ComposeStrings {
     send_timeout: "The mail server did not answer in time. The message was probably not sent; try again.",
     send_tls: "The outgoing mail server's certificate could not be verified, so nothing was sent.",
     send_unreachable: "Could not connect to the outgoing mail server.",
-    send_no_server: "No outgoing mail server is known for this mailbox, so mail cannot be sent from here.",
+    send_no_server: "No outgoing mail server that Posta can trust is known for this mailbox (none was found, or the one found does not belong to the provider of your incoming mail), so mail cannot be sent from here. Reading mail works as usual.",
     send_policy: "The outgoing mail server's address is not allowed on this gateway.",
+    send_throttled: |minutes| {
+        let unit = if minutes == 1 { "minute" } else { "minutes" };
+        format!(
+            "The mail server has refused this mailbox's password too often lately, so for safety Posta is not trying it again for now. Please try to send in {minutes} {unit}."
+        )
+    },
     server_said: "The server said:",
     nothing_lost: "Nothing was sent. Everything you wrote and attached is still here; you can also save it as a draft.",
     sent_not_saved: "Message sent, but it could not be saved to the Sent folder.",
@@ -166,8 +174,14 @@ pub static RU: ComposeStrings = ComposeStrings {
     send_timeout: "Почтовый сервер не ответил вовремя. Скорее всего, письмо не отправлено; попробуйте ещё раз.",
     send_tls: "Не удалось проверить сертификат сервера исходящей почты, поэтому ничего не отправлено.",
     send_unreachable: "Не удалось подключиться к серверу исходящей почты.",
-    send_no_server: "Для этого ящика не известен сервер исходящей почты, поэтому отправлять письма отсюда нельзя.",
+    send_no_server: "Для этого ящика не известен сервер исходящей почты, которому Posta может доверять (его не нашлось, или найденный принадлежит не тому провайдеру, что сервер входящей почты), поэтому отправлять письма отсюда нельзя. Читать почту можно как обычно.",
     send_policy: "Адрес сервера исходящей почты не разрешён на этом шлюзе.",
+    send_throttled: |minutes| {
+        let unit = super::ru_plural(minutes as usize, "минуту", "минуты", "минут");
+        format!(
+            "Почтовый сервер слишком часто отклонял пароль этого ящика, поэтому ради безопасности Posta пока не пробует его снова. Попробуйте отправить через {minutes} {unit}."
+        )
+    },
     server_said: "Ответ сервера:",
     nothing_lost: "Ничего не отправлено. Всё, что вы написали и прикрепили, осталось здесь; можно и сохранить это как черновик.",
     sent_not_saved: "Письмо отправлено, но сохранить его в папку «Отправленные» не удалось.",

@@ -1,10 +1,11 @@
 //! Signing in and out: the login form, connecting to the person's IMAP server with their
 //! password, and tearing everything down again at sign-out.
 
+use std::borrow::Cow;
 use std::net::IpAddr;
 
 use axum::extract::{Path, Query, State};
-use axum::http::StatusCode;
+use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Form, Router};
@@ -20,6 +21,7 @@ use crate::error::AppError;
 use crate::i18n::{LANG_COOKIE, Lang, Strings};
 use crate::imap::{Connection, Connector, LoginError};
 use crate::state::AppState;
+use crate::throttle::TryLater;
 use crate::token::{random_token, same_secret};
 use crate::upstream::{Security, Upstream};
 use crate::web_session::{CurrentUser, SignedIn, TypedSession, safe_next};
@@ -44,7 +46,7 @@ struct LoginPage<'a> {
     csrf: &'a str,
     next: &'a str,
     email: &'a str,
-    error: Option<&'static str>,
+    error: Option<&'a str>,
     server_said: Option<&'a str>,
     hint: Option<&'static str>,
     notice: Option<&'static str>,
@@ -162,20 +164,32 @@ codes! {
 /// Why the form is shown again, and with what status.
 struct Refusal {
     status: StatusCode,
-    message: &'static str,
+    message: Cow<'static, str>,
     /// The mail server's own words, when it gave any.
     server_said: Option<String>,
     /// What the provider asks of people before a password works (app passwords, IMAP on).
     hint: Option<&'static str>,
+    /// When to ask again, for a refusal after too many attempts (`Retry-After`).
+    retry_after: Option<TryLater>,
 }
 
 impl Refusal {
     fn new(status: StatusCode, message: &'static str) -> Self {
         Refusal {
             status,
-            message,
+            message: Cow::Borrowed(message),
             server_said: None,
             hint: None,
+            retry_after: None,
+        }
+    }
+
+    /// Too many attempts lately: says, in words, when to try again.
+    fn try_later(t: &'static Strings, later: TryLater) -> Self {
+        Refusal {
+            message: Cow::Owned((t.err_too_many_sign_ins)(later.minutes())),
+            retry_after: Some(later),
+            ..Refusal::new(StatusCode::TOO_MANY_REQUESTS, "")
         }
     }
 }
@@ -238,7 +252,7 @@ fn form_again(
         csrf: &csrf,
         next: &safe_next(Some(&form.next)),
         email: form.email.trim(),
-        error: Some(refusal.message),
+        error: Some(&refusal.message),
         server_said: refusal.server_said.as_deref(),
         hint: refusal.hint,
         notice: None,
@@ -248,7 +262,13 @@ fn form_again(
         imap_port: form.imap_port.trim(),
         imap_security: form.imap_security,
     };
-    (refusal.status, jar, render(&page)).into_response()
+    let mut response = (refusal.status, jar, render(&page)).into_response();
+    if let Some(later) = refusal.retry_after {
+        response
+            .headers_mut()
+            .insert(header::RETRY_AFTER, HeaderValue::from(later.seconds()));
+    }
+    response
 }
 
 async fn try_sign_in(
@@ -266,6 +286,14 @@ async fn try_sign_in(
         return Err(too_many_sessions(t));
     }
     let chosen = choose_server(state, t, form, &email).await?;
+    // Reserved before the password leaves, so that attempts in flight count too.
+    let attempt = state
+        .throttle
+        .reserve(email.as_str(), &chosen.imap.host, client)
+        .map_err(|later| {
+            tracing::warn!(user = %email, client = ?client, "sign-in refused: too many attempts");
+            Refusal::try_later(t, later)
+        })?;
     let connector = chosen.connector;
     let hint = chosen.hint.map(|h| h.text(t.lang));
     let account = Credentials {
@@ -278,19 +306,22 @@ async fn try_sign_in(
     let connection = match Connection::open(&account, connector).await {
         Ok(connection) => connection,
         Err(e) => {
+            // Only a refused password counts; any other failure judged none.
             if matches!(e, LoginError::WrongPassword(_)) {
-                state.throttle.failed(account.email.as_str(), client);
+                attempt.failed();
             }
             return Err(refuse_login(t, e, hint));
         }
     };
-    state.throttle.succeeded(account.email.as_str());
+    attempt.succeeded();
     tracing::info!(user = %account.email, server = %account.imap, "signed in");
     start_sessions(state, session, t, account, connector, connection).await
 }
 
 /// What must hold before any server is asked: the form's token, an address, a password,
-/// and not too many failures lately (so Posta cannot be used to hammer a server).
+/// and not too many failures lately (so Posta cannot be used to hammer a server). This
+/// early look spares a locked account the work of finding its server; the attempt itself
+/// is reserved once the server is known ([`try_sign_in`]).
 fn check_form(
     state: &AppState,
     t: &'static Strings,
@@ -310,12 +341,9 @@ fn check_form(
     if form.password.is_empty() {
         return Err(Refusal::new(StatusCode::BAD_REQUEST, t.login_no_password));
     }
-    if !state.throttle.allows(email.as_str(), client) {
+    if let Err(later) = state.throttle.check(email.as_str(), client) {
         tracing::warn!(user = %email, client = ?client, "sign-in refused: too many failures");
-        return Err(Refusal::new(
-            StatusCode::TOO_MANY_REQUESTS,
-            t.err_too_many_sign_ins,
-        ));
+        return Err(Refusal::try_later(t, later));
     }
     Ok(email)
 }
@@ -452,10 +480,8 @@ async fn discover<'s>(
                 }
             };
             Err(Refusal {
-                status,
-                message,
-                server_said: None,
                 hint: hint.map(|h| h.text(t.lang)),
+                ..Refusal::new(status, message)
             })
         }
     }
@@ -479,10 +505,9 @@ fn refuse_login(t: &'static Strings, error: LoginError, hint: Option<&'static st
         LoginError::WrongPassword(_) | LoginError::LoginDisabled(_)
     );
     Refusal {
-        status,
-        message,
         server_said: error.server_text().map(str::to_owned),
         hint: hint.filter(|_| about_password),
+        ..Refusal::new(status, message)
     }
 }
 

@@ -550,6 +550,15 @@ pub fn assert_security_headers(path: &str, page: &Page) {
 /// It greets, then answers each command line with what `answer(tag, VERB, arguments)` gives;
 /// `None` leaves that command unanswered, as a stuck server would. Its port.
 pub async fn scripted_imap(answer: fn(&str, &str, &str) -> Option<String>) -> u16 {
+    scripted_imap_paced(Duration::ZERO, answer).await
+}
+
+/// [`scripted_imap`] taking `pause` before each answer: a slow server, so that requests to it
+/// are surely in flight together.
+pub async fn scripted_imap_paced(
+    pause: Duration,
+    answer: fn(&str, &str, &str) -> Option<String>,
+) -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -565,6 +574,7 @@ pub async fn scripted_imap(answer: fn(&str, &str, &str) -> Option<String>) -> u1
                     let Some(reply) = answer(tag, &verb.to_ascii_uppercase(), arguments) else {
                         continue;
                     };
+                    tokio::time::sleep(pause).await;
                     if write.write_all(reply.as_bytes()).await.is_err() {
                         return;
                     }

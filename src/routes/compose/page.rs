@@ -20,6 +20,7 @@ use crate::routes::chrome::{Chrome, chrome, folder_list};
 use crate::routes::links;
 use crate::routes::render;
 use crate::smtp::SendError;
+use crate::throttle::TryLater;
 use crate::web_session::CurrentUser;
 
 /// What the page says went wrong.
@@ -36,6 +37,8 @@ pub enum Problem {
     /// Address fields that did not parse, or no recipient at all.
     Fields(FieldProblems),
     Send(SendError),
+    /// The account's password was refused too often lately: sending waits this long.
+    TryLater(TryLater),
     DraftFailed,
 }
 
@@ -118,6 +121,11 @@ fn say(c: &'static ComposeStrings, problem: Problem) -> Said {
             nothing_lost: true,
             ..Said::default()
         },
+        Problem::TryLater(later) => Said {
+            problem: Some((c.send_throttled)(later.minutes())),
+            nothing_lost: true,
+            ..Said::default()
+        },
         Problem::DraftFailed => Said {
             problem: Some(c.draft_failed.to_owned()),
             ..Said::default()
@@ -135,7 +143,7 @@ fn field_error(c: &ComposeStrings, error: &Option<FieldError>) -> Option<String>
 fn send_problem(c: &ComposeStrings, error: &SendError) -> &'static str {
     match error {
         SendError::NoServer => c.send_no_server,
-        SendError::Auth(_) => c.send_auth,
+        SendError::Auth(_) | SendError::PasswordRefused(_) => c.send_auth,
         SendError::Recipient(_) => c.send_recipient,
         SendError::TooLarge(_) => c.send_too_large,
         SendError::Refused(_) => c.send_refused,

@@ -177,16 +177,10 @@ pub async fn send(
         }
     };
     let built = built(user, &outgoing)?;
-    let account = user.mail.credentials();
-    if let Err(error) = submit(state, user, &built).await {
-        tracing::info!(user = %account.email, error = %error, "SMTP refused a message");
-        let status = match error {
-            SendError::Timeout => StatusCode::GATEWAY_TIMEOUT,
-            _ => StatusCode::BAD_GATEWAY,
-        };
-        return show(user, lang, limit, id, Problem::Send(error), status).await;
+    if let Err((problem, status)) = submit(state, user, &built).await {
+        return show(user, lang, limit, id, problem, status).await;
     }
-    tracing::info!(user = %account.email, "message sent");
+    tracing::info!(user = %user.mail.credentials().email, "message sent");
     let notice = after_sending(user, lang, &composition, &built).await?;
     store.finish(id);
     user.mail.invalidate_folders();
@@ -223,21 +217,46 @@ fn addressed(from: Mailbox, composition: &Composition) -> Result<Outgoing, Field
     }
 }
 
-/// Hands the message to the account's SMTP server.
-async fn submit(state: &AppState, user: &CurrentUser, built: &Built) -> Result<(), SendError> {
+/// Hands the message to the account's SMTP server; else what the page says and its status.
+/// Authenticating is an attempt of the account's password at that server, counted like a
+/// sign-in: reserved first, kept when the server refuses the password, given back otherwise.
+async fn submit(
+    state: &AppState,
+    user: &CurrentUser,
+    built: &Built,
+) -> Result<(), (Problem, StatusCode)> {
     let account = user.mail.credentials();
-    match (&account.smtp, &built.envelope) {
-        (Some(server), Some(envelope)) => {
-            let submission = Submission {
-                server,
-                refuse_private: user.mail.connector().refuse_private,
-                login: &account.login,
-                password: account.password.expose(),
-            };
-            state.smtp.submit(&submission, envelope, &built.wire).await
+    let (Some(server), Some(envelope)) = (&account.smtp, &built.envelope) else {
+        return Err((Problem::Send(SendError::NoServer), StatusCode::BAD_GATEWAY));
+    };
+    let attempt = (state.throttle)
+        .reserve(account.email.as_str(), &server.host, None)
+        .map_err(|later| {
+            tracing::warn!(user = %account.email, "sending refused: too many refused passwords");
+            (Problem::TryLater(later), StatusCode::TOO_MANY_REQUESTS)
+        })?;
+    let submission = Submission {
+        server,
+        refuse_private: user.mail.connector().refuse_private,
+        login: &account.login,
+        password: account.password.expose(),
+    };
+    let error = match state.smtp.submit(&submission, envelope, &built.wire).await {
+        Ok(()) => {
+            attempt.succeeded();
+            return Ok(());
         }
-        _ => Err(SendError::NoServer),
+        Err(error) => error,
+    };
+    if let SendError::PasswordRefused(_) = error {
+        attempt.failed();
     }
+    tracing::info!(user = %account.email, error = %error, "SMTP refused a message");
+    let status = match error {
+        SendError::Timeout => StatusCode::GATEWAY_TIMEOUT,
+        _ => StatusCode::BAD_GATEWAY,
+    };
+    Err((Problem::Send(error), status))
 }
 
 /// What follows a sent message: its copy filed in Sent (unless the provider does that),

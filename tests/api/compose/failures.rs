@@ -4,12 +4,16 @@
 //! give (a wrong password for a signed-in user, an anti-spam 554, a size refusal, silence)
 //! come from a scripted SMTP server on loopback.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
+
 use reqwest::StatusCode;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
 use super::{Form, find, held_attachments, token};
-use crate::helpers::{Page, TestApp, User, spawn_app, spawn_app_with, test_config};
+use crate::helpers::{Page, TestApp, User, new_client, spawn_app, spawn_app_with, test_config};
 use posta::upstream::{Protocol, Upstream};
 
 /// Fills in a message to `to` with one attachment and sends it.
@@ -179,12 +183,15 @@ enum Script {
     Silent,
 }
 
-/// A one-script SMTP server on loopback; its port.
-async fn scripted_smtp(script: Script) -> u16 {
+/// A one-script SMTP server on loopback; its port, and how many AUTH commands reached it.
+async fn scripted_smtp(script: Script) -> (u16, Arc<AtomicUsize>) {
     let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
+    let auths = Arc::new(AtomicUsize::new(0));
+    let counted = auths.clone();
     tokio::spawn(async move {
         while let Ok((socket, _)) = listener.accept().await {
+            let counted = counted.clone();
             tokio::spawn(async move {
                 let (read, mut write) = socket.into_split();
                 if let Script::Silent = script {
@@ -199,12 +206,16 @@ async fn scripted_smtp(script: Script) -> u16 {
                     let verb = line.split_whitespace().next().unwrap_or("").to_uppercase();
                     let reply: String = match verb.as_str() {
                         "EHLO" => "250-scripted\r\n250-AUTH PLAIN LOGIN\r\n250 8BITMIME\r\n".into(),
-                        "AUTH" => match script {
-                            Script::WrongPassword => {
-                                "535 5.7.8 Error: authentication failed: bad password\r\n".into()
+                        "AUTH" => {
+                            counted.fetch_add(1, Ordering::SeqCst);
+                            match script {
+                                Script::WrongPassword => {
+                                    "535 5.7.8 Error: authentication failed: bad password\r\n"
+                                        .into()
+                                }
+                                _ => "235 2.7.0 Authentication successful\r\n".into(),
                             }
-                            _ => "235 2.7.0 Authentication successful\r\n".into(),
-                        },
+                        }
                         "MAIL" | "RCPT" => "250 2.1.0 Ok\r\n".into(),
                         "DATA" => {
                             let _ = write
@@ -233,20 +244,26 @@ async fn scripted_smtp(script: Script) -> u16 {
             });
         }
     });
-    port
+    (port, auths)
 }
 
-/// Posta sending through the scripted server.
-async fn app_with(script: Script) -> TestApp {
-    let port = scripted_smtp(script).await;
+/// Posta sending through a scripted server on `port`, Bob signed in.
+async fn app_sending_to(port: u16, sign_in_limit: u32) -> TestApp {
     let mut config = test_config();
     config.smtp = Some(
         Upstream::parse(&format!("smtp+insecure://127.0.0.1:{port}"), Protocol::Smtp).unwrap(),
     );
-    config.smtp_timeout = std::time::Duration::from_secs(1);
+    config.smtp_timeout = Duration::from_secs(1);
+    config.sign_in_limit = sign_in_limit;
     let app = spawn_app_with(config).await;
     app.sign_in(User::Bob).await;
     app
+}
+
+/// Posta sending through the scripted server.
+async fn app_with(script: Script) -> TestApp {
+    let (port, _) = scripted_smtp(script).await;
+    app_sending_to(port, 10).await
 }
 
 /// Sends through a server following `script` and checks the form came back whole with
@@ -296,11 +313,56 @@ async fn a_size_refusal_says_the_message_is_too_large() {
 }
 
 #[tokio::test]
-async fn a_silent_server_times_out_and_nothing_is_lost() {
+async fn a_silent_server_times_out_within_the_smtp_timeout_and_nothing_is_lost() {
+    let started = Instant::now();
     refused_by(
         Script::Silent,
         StatusCode::GATEWAY_TIMEOUT,
         &["did not answer in time"],
     )
     .await;
+    // Signing in, the compose page and the send, with a server that never greets and an
+    // --smtp-timeout of one second.
+    assert!(
+        started.elapsed() < Duration::from_secs(10),
+        "{:?}",
+        started.elapsed()
+    );
+}
+
+#[tokio::test]
+async fn refused_passwords_at_sending_count_and_then_sending_waits_in_words() {
+    let (port, auths) = scripted_smtp(Script::WrongPassword).await;
+    let app = app_sending_to(port, 2).await;
+    let tok = token();
+    for _ in 0..2 {
+        let refused = send_with_file(&app, "carol@posta.test", &tok).await;
+        assert_eq!(refused.status, StatusCode::BAD_GATEWAY, "{}", refused.body);
+    }
+
+    let waiting = send_with_file(&app, "carol@posta.test", &tok).await;
+
+    assert_eq!(waiting.status, StatusCode::TOO_MANY_REQUESTS);
+    assert_intact(&waiting, "carol@posta.test", &tok);
+    let error = waiting.texts("#compose-error p").join(" ");
+    assert!(
+        error.contains("refused this mailbox's password too often"),
+        "{error}"
+    );
+    assert!(error.contains("try to send in 15 minutes"), "{error}");
+    assert!(error.contains("Nothing was sent"), "{error}");
+    assert_eq!(
+        auths.load(Ordering::SeqCst),
+        2,
+        "the third never reached the server"
+    );
+    // The same address is closed for signing in as well: either door counts.
+    let elsewhere = TestApp {
+        address: app.address.clone(),
+        client: new_client(),
+    };
+    assert_eq!(
+        elsewhere.login(User::Bob).await.status,
+        StatusCode::TOO_MANY_REQUESTS
+    );
 }
