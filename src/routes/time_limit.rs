@@ -15,6 +15,11 @@
 //! if it were the next one's — the person's following page could read it — and could leave an
 //! action (a move of many messages) half done.
 //!
+//! Since the handler outlives the timeout, the request's body must not: it fails at the
+//! deadline ([`UntilDeadline`]), so a form trickled in a byte at a time cannot keep its
+//! connection once the 503 is out. This one wrapper is written here because tower-http's
+//! [`TimeoutBody`] limits each pause in a body, not its whole time.
+//!
 //! Exempt as well: sending the compose form. Its upload may take minutes over a slow uplink
 //! (25 MB at 1 Mbit/s: over three), and cutting it after the SMTP server took the message but
 //! before it was filed in *Sent* would leave the person to send it twice. Its body must keep
@@ -22,13 +27,19 @@
 //! and its SMTP and IMAP steps have their own timeouts.
 
 use std::convert::Infallible;
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
 use std::time::{Duration, Instant};
 
 use axum::body::Body;
 use axum::extract::{Request, State};
 use axum::http::{Method, StatusCode};
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
+use bytes::Bytes;
+use hyper::body::{Frame, SizeHint};
+use tokio::time::Sleep;
 use tower::ServiceExt;
 use tower_http::timeout::{Timeout, TimeoutBody};
 use tracing::Instrument;
@@ -46,13 +57,19 @@ pub async fn limit(State(limit): State<Duration>, request: Request, next: Next) 
         return next.run(request).await;
     }
     let (path, started) = (request.uri().path().to_owned(), Instant::now());
+    let deadline = tokio::time::Instant::from_std(started) + limit;
     let detached = tower::service_fn(move |request: Request| {
+        let request = request.map(|body| Body::new(UntilDeadline::new(body, deadline)));
         let handler = tokio::spawn(next.clone().run(request).in_current_span());
         async move {
             match handler.await {
                 Ok(response) => Ok::<_, Infallible>(response),
-                // A panic in the handler goes on as if it had not been moved to a task.
-                Err(failed) => std::panic::resume_unwind(failed.into_panic()),
+                Err(failed) => match failed.try_into_panic() {
+                    // A panic in the handler goes on as if it had not been moved to a task.
+                    Ok(panic) => std::panic::resume_unwind(panic),
+                    // Cancelled: the runtime is stopping.
+                    Err(_) => Ok(TIMED_OUT.into_response()),
+                },
             }
         }
     });
@@ -77,4 +94,43 @@ pub async fn limit(State(limit): State<Duration>, request: Request, next: Next) 
 /// A POST of the compose form: the one request that carries uploads and sends mail.
 fn sends_mail(request: &Request) -> bool {
     request.method() == Method::POST && request.uri().path() == links::compose()
+}
+
+/// A request body that fails once the request's deadline has passed.
+struct UntilDeadline {
+    body: Body,
+    deadline: Pin<Box<Sleep>>,
+}
+
+impl UntilDeadline {
+    fn new(body: Body, deadline: tokio::time::Instant) -> Self {
+        UntilDeadline {
+            body,
+            deadline: Box::pin(tokio::time::sleep_until(deadline)),
+        }
+    }
+}
+
+impl hyper::body::Body for UntilDeadline {
+    type Data = Bytes;
+    type Error = axum::Error;
+
+    fn poll_frame(
+        mut self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+    ) -> Poll<Option<Result<Frame<Bytes>, axum::Error>>> {
+        if !self.body.is_end_stream() && self.deadline.as_mut().poll(cx).is_ready() {
+            let late = std::io::Error::new(std::io::ErrorKind::TimedOut, "request body too slow");
+            return Poll::Ready(Some(Err(axum::Error::new(late))));
+        }
+        Pin::new(&mut self.body).poll_frame(cx)
+    }
+
+    fn is_end_stream(&self) -> bool {
+        self.body.is_end_stream()
+    }
+
+    fn size_hint(&self) -> SizeHint {
+        self.body.size_hint()
+    }
 }
