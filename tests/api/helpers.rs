@@ -534,6 +534,15 @@ pub fn assert_security_headers(path: &str, page: &Page) {
 /// It greets, then answers each command line with what `answer(tag, VERB, arguments)` gives;
 /// `None` leaves that command unanswered, as a stuck server would. Its port.
 pub async fn scripted_imap(answer: fn(&str, &str, &str) -> Option<String>) -> u16 {
+    slow_scripted_imap(answer, |_, _| Duration::ZERO).await
+}
+
+/// A [`scripted_imap`] server that waits `delay(VERB, arguments)` before each answer: a slow
+/// server, each of whose commands may still finish within Posta's IMAP timeout.
+pub async fn slow_scripted_imap(
+    answer: fn(&str, &str, &str) -> Option<String>,
+    delay: fn(&str, &str) -> Duration,
+) -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -545,8 +554,9 @@ pub async fn scripted_imap(answer: fn(&str, &str, &str) -> Option<String>) -> u1
                 while let Ok(Some(line)) = lines.next_line().await {
                     let mut words = line.splitn(3, ' ');
                     let (tag, verb) = (words.next().unwrap_or("*"), words.next().unwrap_or(""));
-                    let arguments = words.next().unwrap_or("");
-                    let Some(reply) = answer(tag, &verb.to_ascii_uppercase(), arguments) else {
+                    let (verb, arguments) = (verb.to_ascii_uppercase(), words.next().unwrap_or(""));
+                    tokio::time::sleep(delay(&verb, arguments)).await;
+                    let Some(reply) = answer(tag, &verb, arguments) else {
                         continue;
                     };
                     if write.write_all(reply.as_bytes()).await.is_err() {
