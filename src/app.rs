@@ -5,6 +5,7 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 use crate::config::Config;
+use crate::http_server::{self, Limits};
 use crate::routes;
 pub use crate::state::AppState;
 use crate::web_session;
@@ -42,16 +43,14 @@ impl Application {
     }
 
     /// Serves until ctrl-c / SIGTERM, with the one sweeper ending sessions past their limits
-    /// and closing idle IMAP connections in the background.
-    pub async fn run_until_stopped(self) -> std::io::Result<()> {
+    /// and closing idle IMAP connections in the background. Browser connections are bounded
+    /// as [`http_server`] says.
+    pub async fn run_until_stopped(self) {
         let Application { listener, state } = self;
         let sweeper = tokio::spawn(state.mail.clone().sweep(state.config.imap_idle_timeout));
-        let service = app(state).into_make_service_with_connect_info::<std::net::SocketAddr>();
-        let result = axum::serve(listener, service)
-            .with_graceful_shutdown(shutdown_signal())
-            .await;
+        let limits = Limits::of(&state.config);
+        http_server::serve(listener, app(state), limits, shutdown_signal()).await;
         sweeper.abort();
-        result
     }
 }
 

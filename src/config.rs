@@ -42,6 +42,26 @@ pub struct Config {
     #[arg(long, env = "POSTA_IMAP_TIMEOUT", default_value = "30s", value_parser = parse_duration)]
     pub imap_timeout: Duration,
 
+    /// Close a browser's connection that has not sent a whole request head within this long
+    /// (`10s`), and an idle kept-alive connection after as long again: a client that sends
+    /// slowly or nothing at all holds a connection only this long.
+    #[arg(long, env = "POSTA_HEADER_READ_TIMEOUT", default_value = "10s", value_parser = parse_duration)]
+    pub header_read_timeout: Duration,
+
+    /// A page must be ready within this long (`60s`, `2m`), or the person gets a page saying
+    /// it took too long. It bounds the time until an answer starts: a download or an event
+    /// stream that then flows for longer is not cut, and sending a message (its upload may be
+    /// slow) is not bound by it. Must be longer than --imap-timeout, so that one slow IMAP
+    /// command is reported as such.
+    #[arg(long, env = "POSTA_REQUEST_TIMEOUT", default_value = "60s", value_parser = parse_duration)]
+    pub request_timeout: Duration,
+
+    /// Browser connections open at once, at most. Past it, new connections wait in the
+    /// system's queue until one closes. Keep it below the open-file limit (`ulimit -n`),
+    /// which IMAP and SMTP connections share.
+    #[arg(long, env = "POSTA_MAX_CONNECTIONS", default_value_t = 2048, value_parser = clap::value_parser!(u32).range(1..))]
+    pub max_connections: u32,
+
     /// Sign a person out after this long without a request; pages warn a little before.
     #[arg(
         long,
@@ -126,6 +146,22 @@ impl Config {
                  or leave --smtp unset so each account sends through its own provider."
                     .to_owned(),
             );
+        }
+        if self.header_read_timeout.is_zero() {
+            return Err(
+                "--header-read-timeout (POSTA_HEADER_READ_TIMEOUT) must be more than \
+                 zero: at zero every connection would be closed before its request arrives."
+                    .to_owned(),
+            );
+        }
+        if self.request_timeout <= self.imap_timeout {
+            return Err(format!(
+                "--request-timeout (POSTA_REQUEST_TIMEOUT, now {:?}) must be longer than \
+                 --imap-timeout (POSTA_IMAP_TIMEOUT, now {:?}): otherwise a page would be cut \
+                 off before a slow mail server could be named as the cause. Raise \
+                 --request-timeout or lower --imap-timeout.",
+                self.request_timeout, self.imap_timeout
+            ));
         }
         Ok(())
     }
@@ -220,6 +256,34 @@ mod tests {
         ]);
         assert_eq!(both.check(), Ok(()));
         assert_eq!(Config::defaults().check(), Ok(()));
+    }
+
+    #[test]
+    fn slow_clients_are_bounded_by_default() {
+        let config = Config::defaults();
+        assert_eq!(config.header_read_timeout, Duration::from_secs(10));
+        assert_eq!(config.request_timeout, Duration::from_secs(60));
+        assert_eq!(config.max_connections, 2048);
+        assert!(Config::try_parse_from(["posta", "--max-connections", "0"]).is_err());
+    }
+
+    #[test]
+    fn the_request_timeout_must_outlast_the_imap_timeout() {
+        let config = Config::parse_from(["posta", "--request-timeout", "30s"]);
+        let refused = config.check().unwrap_err();
+        assert!(
+            refused.contains("--request-timeout") && refused.contains("--imap-timeout"),
+            "{refused}"
+        );
+        let config = Config::parse_from(["posta", "--request-timeout", "40s"]);
+        assert_eq!(config.check(), Ok(()));
+        let config = Config::parse_from(["posta", "--header-read-timeout", "0"]);
+        assert!(
+            config
+                .check()
+                .unwrap_err()
+                .contains("--header-read-timeout")
+        );
     }
 
     #[test]

@@ -87,6 +87,8 @@ pub enum ErrorKind {
     TooLarge,
     /// A method this address does not take (405).
     MethodNotAllowed,
+    /// The page was not ready within the request timeout (503, `routes::time_limit`).
+    TooSlow,
     Upstream,
     /// No room for more attachments now (503).
     NoRoom,
@@ -104,6 +106,7 @@ impl ErrorKind {
             | StatusCode::UNSUPPORTED_MEDIA_TYPE
             | StatusCode::UNPROCESSABLE_ENTITY => ErrorKind::BadRequest,
             StatusCode::NOT_FOUND => ErrorKind::NotFound,
+            StatusCode::SERVICE_UNAVAILABLE => ErrorKind::TooSlow,
             _ => return None,
         })
     }
@@ -119,6 +122,7 @@ impl ErrorKind {
             ErrorKind::ForeignOrigin => t.err_foreign_origin,
             ErrorKind::TooLarge => t.err_too_large,
             ErrorKind::MethodNotAllowed => t.err_method,
+            ErrorKind::TooSlow => t.err_too_slow,
             ErrorKind::Upstream => t.err_upstream,
             ErrorKind::NoRoom => t.err_no_room,
             ErrorKind::Internal => t.err_internal,

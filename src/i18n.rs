@@ -176,6 +176,7 @@ pub struct Strings {
     pub err_foreign_origin: &'static str,
     pub err_too_large: &'static str,
     pub err_method: &'static str,
+    pub err_too_slow: &'static str,
     /// "… try again in 14 minutes." from the minutes to wait.
     pub err_too_many_sign_ins: fn(u64) -> String,
     pub idle_warning: &'static str,
@@ -346,6 +347,7 @@ pub static EN: Strings = Strings {
     err_foreign_origin: "This form was sent from another website, so nothing was done. If it was you, go back to Posta and try again there.",
     err_too_large: "What was sent is too large for Posta to accept.",
     err_method: "This address cannot be used that way.",
+    err_too_slow: "This took too long, perhaps because the mail server is slow right now. Please look again in a moment.",
     err_too_many_sign_ins: |minutes| {
         let unit = if minutes == 1 { "minute" } else { "minutes" };
         format!(
@@ -532,6 +534,7 @@ pub static RU: Strings = Strings {
     err_foreign_origin: "Форма отправлена с другого сайта, поэтому ничего не сделано. Если это были вы, вернитесь в Posta и повторите там.",
     err_too_large: "Отправленные данные слишком велики.",
     err_method: "Этот адрес так использовать нельзя.",
+    err_too_slow: "Это заняло слишком много времени: возможно, почтовый сервер сейчас отвечает медленно. Посмотрите ещё раз чуть позже.",
     err_too_many_sign_ins: |minutes| {
         let unit = ru_plural(minutes as usize, "минуту", "минуты", "минут");
         format!(

@@ -4,6 +4,8 @@
 //! From the top layer down; each module imports only modules listed below it (the README's
 //! Layout section says the same).
 //! - [`app`]: `fn app() -> Router` with its layers, and `Application` (listener, sweeper).
+//! - [`http_server`]: serving HTTP/1.1 bounded against slow and many clients: header-read
+//!   timeout, connection cap, graceful shutdown.
 //! - [`routes`]: HTTP. One module per feature, each a `router()`; typed forms and queries,
 //!   view models, and `routes::links`, which writes every URL.
 //! - [`state`]: `AppState`, what every handler shares.
@@ -33,6 +35,7 @@ pub mod config;
 pub mod credentials;
 pub mod discovery;
 pub mod error;
+pub mod http_server;
 pub mod i18n;
 pub mod imap;
 pub mod message;

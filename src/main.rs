@@ -19,6 +19,6 @@ async fn main() -> anyhow::Result<()> {
         config.listen.ip(),
         app.port()
     );
-    app.run_until_stopped().await?;
+    app.run_until_stopped().await;
     Ok(())
 }

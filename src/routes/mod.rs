@@ -1,6 +1,6 @@
 //! HTTP routes, one module per feature, merged here with the layers every page shares:
-//! security headers, error pages in the person's language, ending sessions the mail server
-//! ended, compression.
+//! security headers, error pages in the person's language, the request timeout, ending
+//! sessions the mail server ended, compression.
 
 pub mod actions;
 pub mod assets;
@@ -21,6 +21,7 @@ pub mod message;
 pub mod parts;
 pub mod session_end;
 pub mod settings;
+pub mod time_limit;
 
 use askama::Template;
 use axum::Router;
@@ -62,6 +63,10 @@ pub fn router(state: AppState) -> Router {
         .layer(middleware::from_fn_with_state(
             state.mail.clone(),
             session_end::end_sessions,
+        ))
+        .layer(middleware::from_fn_with_state(
+            state.config.request_timeout,
+            time_limit::limit,
         ))
         .layer(middleware::from_fn(error_pages))
         .layer(middleware::from_fn(security_headers))

@@ -550,14 +550,14 @@ pub fn assert_security_headers(path: &str, page: &Page) {
 /// It greets, then answers each command line with what `answer(tag, VERB, arguments)` gives;
 /// `None` leaves that command unanswered, as a stuck server would. Its port.
 pub async fn scripted_imap(answer: fn(&str, &str, &str) -> Option<String>) -> u16 {
-    scripted_imap_paced(Duration::ZERO, answer).await
+    slow_scripted_imap(answer, |_, _| Duration::ZERO).await
 }
 
-/// [`scripted_imap`] taking `pause` before each answer: a slow server, so that requests to it
-/// are surely in flight together.
-pub async fn scripted_imap_paced(
-    pause: Duration,
+/// A [`scripted_imap`] server that waits `delay(VERB, arguments)` before each answer: a slow
+/// server, each of whose commands may still finish within Posta's IMAP timeout.
+pub async fn slow_scripted_imap(
     answer: fn(&str, &str, &str) -> Option<String>,
+    delay: fn(&str, &str) -> Duration,
 ) -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
@@ -570,11 +570,11 @@ pub async fn scripted_imap_paced(
                 while let Ok(Some(line)) = lines.next_line().await {
                     let mut words = line.splitn(3, ' ');
                     let (tag, verb) = (words.next().unwrap_or("*"), words.next().unwrap_or(""));
-                    let arguments = words.next().unwrap_or("");
-                    let Some(reply) = answer(tag, &verb.to_ascii_uppercase(), arguments) else {
+                    let (verb, arguments) = (verb.to_ascii_uppercase(), words.next().unwrap_or(""));
+                    tokio::time::sleep(delay(&verb, arguments)).await;
+                    let Some(reply) = answer(tag, &verb, arguments) else {
                         continue;
                     };
-                    tokio::time::sleep(pause).await;
                     if write.write_all(reply.as_bytes()).await.is_err() {
                         return;
                     }

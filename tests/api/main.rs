@@ -17,6 +17,7 @@ mod folder_admin;
 mod folders;
 mod helpers;
 mod hostile;
+mod http_limits;
 mod imap_client;
 mod in_process;
 mod login;

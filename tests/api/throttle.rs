@@ -11,7 +11,7 @@ use posta::config::Config;
 use posta::upstream::{Security, Upstream};
 use reqwest::StatusCode;
 
-use crate::helpers::{Page, TestApp, User, new_client, scripted_imap_paced, spawn_app_with, stack};
+use crate::helpers::{Page, TestApp, User, new_client, slow_scripted_imap, spawn_app_with, stack};
 
 /// LOGIN commands that reached [`refusing_server`], in every test of this binary.
 static LOGINS: AtomicUsize = AtomicUsize::new(0);
@@ -42,7 +42,7 @@ fn browser(app: &TestApp) -> TestApp {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn concurrent_guesses_reach_the_server_no_more_often_than_the_limit() {
     // Slow to answer, so that every guess is surely under way before the first is refused.
-    let port = scripted_imap_paced(Duration::from_millis(300), refusing_server).await;
+    let port = slow_scripted_imap(refusing_server, |_, _| Duration::from_millis(300)).await;
     let mut config = Config::defaults();
     config.listen = "127.0.0.1:0".parse().unwrap();
     config.imap = Some(Upstream::new("127.0.0.1", port, Security::Insecure));
