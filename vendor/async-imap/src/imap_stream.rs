@@ -91,6 +91,12 @@ impl<R: Read + Write + Unpin> ImapStream<R> {
     /// Attempts to decode a single response from the buffer.
     ///
     /// Returns `None` if the buffer does not contain enough data.
+    ///
+    /// Posta: the response gets its own bytes split off the front of the buffer (sharing its
+    /// allocation) instead of the whole buffer while what follows is copied to a new one.
+    /// Upstream, every response held at least a 4 KiB block and each one parsed copied the
+    /// rest of the read again: a read of many small responses cost memory and time quadratic
+    /// in their number. It costs a second parse of each response, of exactly its bytes.
     fn decode(&mut self) -> io::Result<Option<ResponseData>> {
         if self.buffer.used() < self.decode_needs {
             // We know that there is not enough data to decode anything
@@ -98,49 +104,38 @@ impl<R: Read + Write + Unpin> ImapStream<R> {
             return Ok(None);
         }
 
-        let block = self.buffer.take_block();
-        // Be aware, now self.buffer is invalid until block is returned or reset!
-
-        let res = ResponseData::try_new_or_recover(block, |buf| {
-            let buf = &buf[..self.buffer.used()];
-            log::trace!("decode: input: {:?}", std::str::from_utf8(buf));
-            match imap_proto::Response::parse(buf) {
-                Ok((remaining, response)) => {
-                    // TODO: figure out if we can use a minimum required size for a response.
-                    self.decode_needs = 0;
-                    self.buffer.reset_with_data(remaining);
-                    Ok(response)
-                }
-                Err(nom::Err::Incomplete(Needed::Size(min))) => {
-                    log::trace!("decode: incomplete data, need minimum {min} bytes");
-                    self.decode_needs = self.buffer.used() + usize::from(min);
-                    Err(None)
-                }
-                Err(nom::Err::Incomplete(_)) => {
-                    log::trace!("decode: incomplete data, need unknown number of bytes");
-                    self.decode_needs = 0;
-                    Err(None)
-                }
-                Err(other) => {
-                    self.decode_needs = 0;
-                    Err(Some(io::Error::other(format!(
-                        "{:?} during parsing of {:?}",
-                        other,
-                        String::from_utf8_lossy(buf)
-                    ))))
-                }
+        let buf = &self.buffer.block[..self.buffer.used()];
+        log::trace!("decode: input: {:?}", std::str::from_utf8(buf));
+        let end = match imap_proto::Response::parse(buf) {
+            Ok((remaining, _)) => buf.len() - remaining.len(),
+            Err(nom::Err::Incomplete(Needed::Size(min))) => {
+                log::trace!("decode: incomplete data, need minimum {min} bytes");
+                self.decode_needs = self.buffer.used() + usize::from(min);
+                return Ok(None);
             }
-        });
-        match res {
-            Ok(response) => Ok(Some(response)),
-            Err((heads, err)) => {
-                self.buffer.return_block(heads);
-                match err {
-                    Some(err) => Err(err),
-                    None => Ok(None),
-                }
+            Err(nom::Err::Incomplete(_)) => {
+                log::trace!("decode: incomplete data, need unknown number of bytes");
+                self.decode_needs = 0;
+                return Ok(None);
             }
-        }
+            Err(other) => {
+                self.decode_needs = 0;
+                return Err(io::Error::other(format!(
+                    "{:?} during parsing of {:?}",
+                    other,
+                    String::from_utf8_lossy(buf)
+                )));
+            }
+        };
+        self.decode_needs = 0;
+        let raw = self.buffer.split_to(end);
+        ResponseData::try_new(raw, |raw| match imap_proto::Response::parse(raw) {
+            Ok((_, response)) => Ok(response),
+            Err(e) => Err(io::Error::other(format!(
+                "{e:?} parsing a response again on its own"
+            ))),
+        })
+        .map(Some)
     }
 
     fn do_poll_next(
@@ -241,7 +236,9 @@ impl Buffer {
         let free_bytes: usize = self.block.len() - self.offset;
         let extra_bytes_needed: usize = required.saturating_sub(self.block.len());
         if free_bytes == 0 || extra_bytes_needed > 0 {
-            let increase = std::cmp::max(Buffer::BLOCK_SIZE, extra_bytes_needed);
+            // Posta: at least double what is in use, so a long response is read in a number
+            // of reads (and parse attempts) logarithmic in its length, not linear.
+            let increase = Buffer::BLOCK_SIZE.max(extra_bytes_needed).max(self.offset);
             self.grow(increase)?;
         }
 
@@ -276,43 +273,11 @@ impl Buffer {
         }
     }
 
-    /// Return the block backing the buffer.
-    ///
-    /// Next you *must* either return this block using [`return_block`] or call
-    /// [`reset_with_data`].
-    ///
-    /// [`return_block`]: Self::return_block
-    /// [`reset_with_data`]: Self::reset_with_data
-    // TODO: Enforce this with typestate.
-    fn take_block(&mut self) -> BytesMut {
-        std::mem::replace(&mut self.block, BytesMut::zeroed(Self::BLOCK_SIZE))
-    }
-
-    /// Reset the buffer to be a new allocation with given data copied in.
-    ///
-    /// This allows the previously returned block from `get_block` to be used in and owned
-    /// by the [ResponseData].
-    ///
-    /// This does not do any bounds checking to see if the new buffer would exceed the
-    /// maximum size.  It will however ensure that there is at least some free space at the
-    /// end of the buffer so that the next reading operation won't need to realloc right
-    /// away.  This could be wasteful if the next action on the buffer is another decode
-    /// rather than a read, but we don't know.
-    fn reset_with_data(&mut self, data: &[u8]) {
-        let min_size = data.len();
-        let new_size = match min_size % Self::BLOCK_SIZE {
-            0 => min_size + Self::BLOCK_SIZE,
-            n => min_size + (Self::BLOCK_SIZE - n),
-        };
-        self.block = BytesMut::zeroed(new_size);
-        self.block[..data.len()].copy_from_slice(data);
-
-        self.offset = data.len();
-    }
-
-    /// Return the block which backs this buffer.
-    fn return_block(&mut self, block: BytesMut) {
-        self.block = block;
+    /// Posta: takes the first `len` used bytes out of the buffer, sharing its allocation.
+    fn split_to(&mut self, len: usize) -> BytesMut {
+        debug_assert!(len <= self.offset);
+        self.offset -= len;
+        self.block.split_to(len)
     }
 }
 
@@ -553,12 +518,12 @@ mod tests {
         assert_eq!(buf.free_as_mut_slice().len(), Buffer::BLOCK_SIZE);
         assert_eq!(buf.block.len(), 2 * Buffer::BLOCK_SIZE);
 
-        // Some capacity, size request.
+        // Some capacity, size request: at least double what is in use (Posta).
         buf.extend_used(5);
         assert_eq!(buf.offset, Buffer::BLOCK_SIZE + 5);
         buf.ensure_capacity(3 * Buffer::BLOCK_SIZE - 6).unwrap();
-        assert_eq!(buf.free_as_mut_slice().len(), 2 * Buffer::BLOCK_SIZE - 5);
-        assert_eq!(buf.block.len(), 3 * Buffer::BLOCK_SIZE);
+        assert_eq!(buf.free_as_mut_slice().len(), 3 * Buffer::BLOCK_SIZE - 5);
+        assert_eq!(buf.block.len(), 4 * Buffer::BLOCK_SIZE);
     }
 
     /// Regression test for a bug in ensure_capacity() caused
@@ -588,43 +553,12 @@ mod tests {
             buf.extend_used(used);
 
             // Test that we can read at least as much as requested.
-            let block = buf.take_block();
-            assert!(block.len() >= i);
-            buf.return_block(block);
+            assert!(buf.block.len() >= i);
+
+            // Posta: the buffer doubles when full, so hand what was read on as a response
+            // would be, rather than let it grow 500 times.
+            drop(buf.split_to(buf.used()));
         }
-    }
-
-    #[test]
-    fn test_buffer_take_and_return_block() {
-        // This test identifies blocks by their size.
-        let mut buf = Buffer::new();
-        buf.grow(1).unwrap();
-        let block_size = buf.block.len();
-
-        let block = buf.take_block();
-        assert_eq!(block.len(), block_size);
-        assert_ne!(buf.block.len(), block_size);
-
-        buf.return_block(block);
-        assert_eq!(buf.block.len(), block_size);
-    }
-
-    #[test]
-    fn test_buffer_reset_with_data() {
-        // This test identifies blocks by their size.
-        let data: [u8; 2 * Buffer::BLOCK_SIZE] = [b'a'; 2 * Buffer::BLOCK_SIZE];
-        let mut buf = Buffer::new();
-        let block_size = buf.block.len();
-        assert_eq!(block_size, Buffer::BLOCK_SIZE);
-        buf.reset_with_data(&data);
-        assert_ne!(buf.block.len(), block_size);
-        assert_eq!(buf.block.len(), 3 * Buffer::BLOCK_SIZE);
-        assert!(!buf.free_as_mut_slice().is_empty());
-
-        let data: [u8; 0] = [];
-        let mut buf = Buffer::new();
-        buf.reset_with_data(&data);
-        assert_eq!(buf.block.len(), Buffer::BLOCK_SIZE);
     }
 
     #[test]
@@ -633,5 +567,50 @@ mod tests {
             format!("{:?}", Buffer::new()),
             format!(r#"Buffer {{ used: 0, capacity: {} }}"#, Buffer::BLOCK_SIZE)
         );
+    }
+}
+
+/// Posta's changes (see Posta's `vendor/README.md`): the buffer grows geometrically, and each
+/// response owns just its own bytes.
+#[cfg(all(test, feature = "runtime-tokio"))]
+mod posta_buffer_tests {
+    use futures_util::StreamExt;
+
+    use super::*;
+    use crate::mock_stream::MockStream;
+
+    #[test]
+    fn a_long_line_takes_a_number_of_reads_logarithmic_in_its_length() {
+        let mut buf = Buffer::new();
+        let mut reads = 0;
+        while buf.used() < 1024 * 1024 {
+            buf.ensure_capacity(0).unwrap();
+            let free = buf.free_as_mut_slice().len();
+            buf.extend_used(free);
+            reads += 1;
+        }
+        // Growing by 4 KiB at a time, it took 256 (each followed by a parse of it all).
+        assert!(reads <= 9, "{reads} reads");
+    }
+
+    #[tokio::test]
+    async fn responses_read_together_each_own_just_their_bytes_and_parse_the_same() {
+        let responses: [&[u8]; 7] = [
+            b"* OK [CAPABILITY IMAP4rev1] ready\r\n",
+            b"* 1 FETCH (UID 7 BODY[] {12}\r\nab\r\n{5}\r\nxyz)\r\n",
+            b"* 2 EXISTS\r\n",
+            b"* LIST (\\HasNoChildren) \"/\" INBOX\r\n",
+            b"* SEARCH 1 2 3\r\n",
+            b"* STATUS INBOX (MESSAGES 3)\r\n",
+            b"a1 OK done\r\n",
+        ];
+        let input = responses.concat().repeat(100);
+        let mut stream = ImapStream::new(MockStream::new(input));
+        for expected in responses.iter().cycle().take(responses.len() * 100) {
+            let got = stream.next().await.unwrap().unwrap();
+            assert_eq!(got.borrow_owner().as_ref(), *expected);
+            let (_, alone) = imap_proto::Response::parse(expected).unwrap();
+            assert_eq!(got.parsed(), &alone);
+        }
     }
 }
