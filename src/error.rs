@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::i18n::Strings;
-use crate::imap::{LoginError, MailError};
+use crate::imap::{Exceeded, LoginError, MailError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -34,6 +34,11 @@ pub enum AppError {
     /// The IMAP server failed or answered something we could not use.
     #[error("mail server failed")]
     Upstream(#[source] anyhow::Error),
+    /// The mail server sent more than Posta accepts in answer to a command (a literal, a line
+    /// or a whole answer over its cap): a hostile or broken server. The connection was
+    /// dropped.
+    #[error("mail server sent too much")]
+    UpstreamTooMuch(#[source] Exceeded),
     /// The mail server no longer accepts this session's password (changed elsewhere): the
     /// person must sign in again. Its response carries [`SessionEnded`], for the layer in
     /// `routes` that ends the person's sessions and sends them to sign in.
@@ -52,6 +57,9 @@ impl From<MailError> for AppError {
         match error {
             MailError::Login(LoginError::WrongPassword(_) | LoginError::LoginDisabled(_)) => {
                 AppError::SessionEnded
+            }
+            MailError::Exceeded(e) | MailError::Login(LoginError::Exceeded(e)) => {
+                AppError::UpstreamTooMuch(e)
             }
             MailError::Login(e) => {
                 AppError::Upstream(anyhow::Error::new(e).context("re-opening the IMAP connection"))
@@ -84,6 +92,7 @@ pub enum ErrorKind {
     /// A method this address does not take (405).
     MethodNotAllowed,
     Upstream,
+    UpstreamTooMuch,
     Internal,
 }
 
@@ -114,6 +123,7 @@ impl ErrorKind {
             ErrorKind::TooLarge => t.err_too_large,
             ErrorKind::MethodNotAllowed => t.err_method,
             ErrorKind::Upstream => t.err_upstream,
+            ErrorKind::UpstreamTooMuch => t.err_upstream_too_much,
             ErrorKind::Internal => t.err_internal,
         }
     }
@@ -130,6 +140,7 @@ impl AppError {
             AppError::Csrf => ErrorKind::Csrf,
             AppError::ForeignOrigin => ErrorKind::ForeignOrigin,
             AppError::Upstream(_) => ErrorKind::Upstream,
+            AppError::UpstreamTooMuch(_) => ErrorKind::UpstreamTooMuch,
             AppError::Internal(_) | AppError::SessionEnded => ErrorKind::Internal,
         }
     }
@@ -142,7 +153,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::FolderChanged => StatusCode::CONFLICT,
             AppError::Csrf | AppError::ForeignOrigin => StatusCode::FORBIDDEN,
-            AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            AppError::Upstream(_) | AppError::UpstreamTooMuch(_) => StatusCode::BAD_GATEWAY,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::SessionEnded => StatusCode::SEE_OTHER,
         }
@@ -160,6 +171,8 @@ impl IntoResponse for AppError {
             AppError::Upstream(cause) => {
                 tracing::warn!(error = format!("{cause:#}"), "mail server error")
             }
+            // The stream logged the cap and the size when it tripped.
+            AppError::UpstreamTooMuch(e) => tracing::info!(error = %e, "mail server sent too much"),
             AppError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error")
             }
