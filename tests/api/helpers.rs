@@ -534,6 +534,33 @@ pub fn assert_security_headers(path: &str, page: &Page) {
 /// It greets, then answers each command line with what `answer(tag, VERB, arguments)` gives;
 /// `None` leaves that command unanswered, as a stuck server would. Its port.
 pub async fn scripted_imap(answer: fn(&str, &str, &str) -> Option<String>) -> u16 {
+    scripted_imap_floods(
+        move |tag, verb, arguments| match answer(tag, verb, arguments) {
+            Some(text) => Reply::Say(text),
+            None => Reply::Nothing,
+        },
+    )
+    .await
+}
+
+/// What a scripted IMAP server ([`scripted_imap_floods`]) answers to one command.
+pub enum Reply {
+    Say(String),
+    /// No answer, as from a stuck server.
+    Nothing,
+    /// `head`, then `len` bytes of `byte`, as fast as Posta reads them (never held in memory
+    /// here, so the test process's memory is Posta's).
+    Flood {
+        head: String,
+        byte: u8,
+        len: u64,
+    },
+}
+
+/// Like [`scripted_imap`], for a server that may answer with a [`Reply::Flood`].
+pub async fn scripted_imap_floods(
+    answer: impl Fn(&str, &str, &str) -> Reply + Copy + Send + 'static,
+) -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -546,10 +573,14 @@ pub async fn scripted_imap(answer: fn(&str, &str, &str) -> Option<String>) -> u1
                     let mut words = line.splitn(3, ' ');
                     let (tag, verb) = (words.next().unwrap_or("*"), words.next().unwrap_or(""));
                     let arguments = words.next().unwrap_or("");
-                    let Some(reply) = answer(tag, &verb.to_ascii_uppercase(), arguments) else {
-                        continue;
+                    let sent = match answer(tag, &verb.to_ascii_uppercase(), arguments) {
+                        Reply::Say(text) => write.write_all(text.as_bytes()).await,
+                        Reply::Nothing => Ok(()),
+                        Reply::Flood { head, byte, len } => {
+                            flood(&mut write, head.as_bytes(), byte, len).await
+                        }
                     };
-                    if write.write_all(reply.as_bytes()).await.is_err() {
+                    if sent.is_err() {
                         return;
                     }
                 }
@@ -557,4 +588,21 @@ pub async fn scripted_imap(answer: fn(&str, &str, &str) -> Option<String>) -> u1
         }
     });
     port
+}
+
+async fn flood(
+    write: &mut (impl tokio::io::AsyncWrite + Unpin),
+    head: &[u8],
+    byte: u8,
+    len: u64,
+) -> std::io::Result<()> {
+    write.write_all(head).await?;
+    let piece = [byte; 64 * 1024];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(piece.len() as u64);
+        write.write_all(&piece[..n as usize]).await?;
+        left -= n;
+    }
+    Ok(())
 }
