@@ -5,7 +5,7 @@ use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
 
 use crate::i18n::Strings;
-use crate::imap::{LoginError, MailError};
+use crate::imap::{Exceeded, LoginError, MailError};
 
 #[derive(Debug, thiserror::Error)]
 pub enum AppError {
@@ -34,6 +34,11 @@ pub enum AppError {
     /// The IMAP server failed or answered something we could not use.
     #[error("mail server failed")]
     Upstream(#[source] anyhow::Error),
+    /// The mail server sent more than Posta accepts in answer to a command (a literal, a line
+    /// or a whole answer over its cap): a hostile or broken server. The connection was
+    /// dropped.
+    #[error("mail server sent too much")]
+    UpstreamTooMuch(#[source] Exceeded),
     /// The mail server no longer accepts this session's password (changed elsewhere): the
     /// person must sign in again. Its response carries [`SessionEnded`], for the layer in
     /// `routes` that ends the person's sessions and sends them to sign in.
@@ -56,6 +61,9 @@ impl From<MailError> for AppError {
         match error {
             MailError::Login(LoginError::WrongPassword(_) | LoginError::LoginDisabled(_)) => {
                 AppError::SessionEnded
+            }
+            MailError::Exceeded(e) | MailError::Login(LoginError::Exceeded(e)) => {
+                AppError::UpstreamTooMuch(e)
             }
             MailError::Login(e) => {
                 AppError::Upstream(anyhow::Error::new(e).context("re-opening the IMAP connection"))
@@ -92,6 +100,7 @@ pub enum ErrorKind {
     Upstream,
     /// No room for more attachments now (503).
     NoRoom,
+    UpstreamTooMuch,
     Internal,
 }
 
@@ -125,6 +134,7 @@ impl ErrorKind {
             ErrorKind::TooSlow => t.err_too_slow,
             ErrorKind::Upstream => t.err_upstream,
             ErrorKind::NoRoom => t.err_no_room,
+            ErrorKind::UpstreamTooMuch => t.err_upstream_too_much,
             ErrorKind::Internal => t.err_internal,
         }
     }
@@ -142,6 +152,7 @@ impl AppError {
             AppError::ForeignOrigin => ErrorKind::ForeignOrigin,
             AppError::Upstream(_) => ErrorKind::Upstream,
             AppError::NoRoom => ErrorKind::NoRoom,
+            AppError::UpstreamTooMuch(_) => ErrorKind::UpstreamTooMuch,
             AppError::Internal(_) | AppError::SessionEnded => ErrorKind::Internal,
         }
     }
@@ -154,7 +165,7 @@ impl AppError {
             AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
             AppError::FolderChanged => StatusCode::CONFLICT,
             AppError::Csrf | AppError::ForeignOrigin => StatusCode::FORBIDDEN,
-            AppError::Upstream(_) => StatusCode::BAD_GATEWAY,
+            AppError::Upstream(_) | AppError::UpstreamTooMuch(_) => StatusCode::BAD_GATEWAY,
             AppError::NoRoom => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
             AppError::SessionEnded => StatusCode::SEE_OTHER,
@@ -173,6 +184,8 @@ impl IntoResponse for AppError {
             AppError::Upstream(cause) => {
                 tracing::warn!(error = format!("{cause:#}"), "mail server error")
             }
+            // The stream logged the cap and the size when it tripped.
+            AppError::UpstreamTooMuch(e) => tracing::info!(error = %e, "mail server sent too much"),
             AppError::Internal(cause) => {
                 tracing::error!(error = format!("{cause:#}"), "internal error")
             }

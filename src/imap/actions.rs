@@ -12,6 +12,7 @@ use futures::TryStreamExt;
 
 use super::connection::Connection;
 use super::listing::select;
+use super::purpose::Purpose;
 pub use super::uid_set::UidSet;
 
 /// A flag a person sets or clears.
@@ -114,6 +115,7 @@ async fn remove(imap: &mut Connection, uids: &UidSet) -> Result<(), ImapError> {
             .await?;
         return Ok(());
     }
+    imap.expect(Purpose::Uids);
     let marked = imap.session.uid_search("DELETED").await?;
     if marked.iter().all(|&uid| uids.contains(uid)) {
         imap.session

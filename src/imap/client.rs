@@ -17,6 +17,8 @@ use tokio::sync::Mutex;
 
 use super::connect::{Connector, LoginError};
 use super::connection::Connection;
+use super::framing::Exceeded;
+use super::purpose::Purpose;
 use crate::credentials::Credentials;
 
 /// Why a mail operation failed after Posta did what it could (including one reconnect).
@@ -32,6 +34,10 @@ pub enum MailError {
     /// connection was dropped, since its state is unknown.
     #[error("the IMAP server did not answer within {0:?}")]
     Timeout(Duration),
+    /// The server sent more than Posta accepts in answer to the command (see
+    /// [`super::purpose`]); the connection was dropped, and the command not tried again.
+    #[error(transparent)]
+    Exceeded(Exceeded),
 }
 
 /// One reconnecting IMAP connection.
@@ -92,6 +98,8 @@ impl Client {
             }
             let connection = guard.as_mut().expect("connection opened above");
             connection.drain_unsolicited();
+            // Whatever the last operation expected, this one starts from the default caps.
+            connection.expect(Purpose::Command);
             let limit = self.connector.timeout;
             let Ok(outcome) = tokio::time::timeout(limit, op(connection)).await else {
                 // Half a command may still be on its way: the connection cannot be trusted.
@@ -99,6 +107,12 @@ impl Client {
                 *guard = None;
                 return Err(MailError::Timeout(limit));
             };
+            if let Some(exceeded) = outcome.as_ref().err().and_then(exceeded) {
+                // Trying again would only let the server do it again.
+                *guard = None;
+                self.touch();
+                return Err(MailError::Exceeded(exceeded.clone()));
+            }
             match outcome {
                 Err(e) if is_connection_lost(&e) && !reopened => {
                     tracing::info!(user = %self.credentials.email, error = %e, "IMAP connection lost; reconnecting");
@@ -149,6 +163,14 @@ fn is_connection_lost(e: &ImapError) -> bool {
     matches!(e, ImapError::Io(_) | ImapError::ConnectionLost)
 }
 
+/// The cap a failed command ran into, if that is why it failed.
+fn exceeded(e: &ImapError) -> Option<&Exceeded> {
+    match e {
+        ImapError::Io(io) => Exceeded::in_io(io),
+        _ => None,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
@@ -158,27 +180,37 @@ mod tests {
     use crate::credentials::{EmailAddress, Password};
     use crate::upstream::{Security, Upstream};
 
-    /// A connection to a server that accepts the login and then never answers: every
-    /// command on it hangs, as on a stuck server.
-    async fn stuck_connection() -> Connection {
+    /// A connection to a server that accepts the login, then answers every command with
+    /// `then`, or never (`None`: every command hangs, as on a stuck server).
+    async fn connection_answering(then: Option<&'static str>) -> Connection {
         let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
         let address = listener.local_addr().unwrap();
         tokio::spawn(async move {
             let (socket, _) = listener.accept().await.unwrap();
             let (read, mut write) = socket.into_split();
-            write.write_all(b"* OK stuck IMAP ready\r\n").await.unwrap();
+            write
+                .write_all(b"* OK scripted IMAP ready\r\n")
+                .await
+                .unwrap();
             let mut lines = BufReader::new(read).lines();
             if let Ok(Some(line)) = lines.next_line().await {
                 let tag = line.split(' ').next().unwrap_or("a").to_owned();
-                write
-                    .write_all(format!("{tag} OK in\r\n").as_bytes())
-                    .await
-                    .unwrap();
+                let login = format!("{tag} OK in\r\n");
+                write.write_all(login.as_bytes()).await.unwrap();
             }
-            while let Ok(Some(_)) = lines.next_line().await {}
-            drop(write);
+            while let Ok(Some(_)) = lines.next_line().await {
+                if let Some(answer) = then
+                    && write.write_all(answer.as_bytes()).await.is_err()
+                {
+                    return;
+                }
+            }
         });
         Connection::scripted(address).await
+    }
+
+    async fn stuck_connection() -> Connection {
+        connection_answering(None).await
     }
 
     fn client(connection: Connection) -> Client {
@@ -213,6 +245,26 @@ mod tests {
         assert!(
             client.take_if_idle(Duration::ZERO).is_none(),
             "the stuck connection is gone"
+        );
+    }
+
+    #[tokio::test]
+    async fn an_answer_over_a_cap_drops_the_connection_and_is_not_tried_again() {
+        let boast = "* 1 FETCH (BODY[] {524288000}\r\n";
+        let client = client(connection_answering(Some(boast)).await);
+
+        let outcome = client
+            .run(|imap| Box::pin(async move { imap.session.noop().await }))
+            .await;
+
+        // A second try would have had to log in again, at an address that takes no one.
+        let Err(MailError::Exceeded(exceeded)) = outcome else {
+            panic!("{outcome:?}");
+        };
+        assert_eq!(exceeded.size, 524_288_000);
+        assert!(
+            client.take_if_idle(Duration::ZERO).is_none(),
+            "the connection is gone"
         );
     }
 

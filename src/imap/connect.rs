@@ -10,6 +10,7 @@ use async_imap::error::Error as ImapError;
 use async_imap::{Client, Session};
 use tokio::net::TcpStream;
 
+use super::framing::Exceeded;
 use super::refusal::refusal_text;
 use super::stream::MailStream;
 use crate::net_policy::{PolicyError, ResolveError, resolve_allowed};
@@ -42,6 +43,9 @@ pub enum LoginError {
     /// Something that does not behave like an IMAP server.
     #[error("not an IMAP server: {0}")]
     Protocol(String),
+    /// The server sent more than Posta accepts (a greeting or answer over a cap).
+    #[error(transparent)]
+    Exceeded(Exceeded),
 }
 
 impl LoginError {
@@ -126,6 +130,9 @@ impl Connector {
                     refusal_text(&e).unwrap_or_default(),
                 ));
             }
+            Err((ImapError::Io(e), _)) if Exceeded::in_io(&e).is_some() => {
+                return Err(unreadable(&e));
+            }
             // Dovecot and others hang up on internal login failures.
             Err((ImapError::ConnectionLost | ImapError::Io(_), _)) => {
                 return Err(LoginError::Unreachable(
@@ -136,10 +143,10 @@ impl Connector {
         };
         let caps = match caps {
             Some(c) => c,
-            None => session
-                .capabilities()
-                .await
-                .map_err(|e| LoginError::Protocol(e.to_string()))?,
+            None => session.capabilities().await.map_err(|e| match e {
+                ImapError::Io(e) if Exceeded::in_io(&e).is_some() => unreadable(&e),
+                e => LoginError::Protocol(e.to_string()),
+            })?,
         };
         let caps = Capabilities(
             caps.iter()
@@ -159,22 +166,30 @@ impl Connector {
         let client = match upstream.security {
             Security::Tls => {
                 let tls = self.handshake(upstream, tcp).await?;
-                Client::new(MailStream::Tls(Box::new(tls)))
+                Client::new(MailStream::tls(tls))
             }
-            Security::Insecure => Client::new(MailStream::Plain(tcp)),
+            Security::Insecure => Client::new(MailStream::plain(tcp)),
             Security::StartTls => {
-                let mut plain = Client::new(tcp);
+                // The greeting and the answer to STARTTLS are held to the caps too.
+                let mut plain = Client::new(MailStream::plain(tcp));
                 read_greeting(&mut plain).await?;
                 plain
                     .run_command_and_check_ok("STARTTLS", None)
                     .await
                     .map_err(|e| match e {
                         ImapError::No(_) | ImapError::Bad(_) => LoginError::NoStartTls,
+                        ImapError::Io(e) if Exceeded::in_io(&e).is_some() => unreadable(&e),
                         other => LoginError::Protocol(other.to_string()),
                     })?;
-                let tls = self.handshake(upstream, plain.into_inner()).await?;
+                // Anything the server sent after its answer is dropped with the plain stream,
+                // never read as if it had come through TLS.
+                let tcp = plain
+                    .into_inner()
+                    .into_plain()
+                    .expect("a plain stream before STARTTLS");
+                let tls = self.handshake(upstream, tcp).await?;
                 // After STARTTLS there is no second greeting.
-                return Ok(Client::new(MailStream::Tls(Box::new(tls))));
+                return Ok(Client::new(MailStream::tls(tls)));
             }
         };
         let mut client = client;
@@ -243,7 +258,7 @@ where
     let greeting = client
         .read_response()
         .await
-        .map_err(|e| LoginError::Protocol(e.to_string()))?
+        .map_err(|e| unreadable(&e))?
         .ok_or_else(|| LoginError::Protocol("connection closed before the greeting".into()))?;
     match greeting.parsed() {
         Response::Data {
@@ -262,6 +277,15 @@ where
         other => Err(LoginError::Protocol(format!(
             "unexpected greeting {other:?}"
         ))),
+    }
+}
+
+/// Why a read during login failed: a cap the server went over (see [`Exceeded::in_io`]), or
+/// something that is not IMAP.
+fn unreadable(error: &std::io::Error) -> LoginError {
+    match Exceeded::in_io(error) {
+        Some(exceeded) => LoginError::Exceeded(exceeded.clone()),
+        None => LoginError::Protocol(error.to_string()),
     }
 }
 

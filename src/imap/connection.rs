@@ -7,6 +7,7 @@ use std::time::Duration;
 use async_imap::Session;
 
 use super::connect::{Capabilities, Connector, LoginError};
+use super::purpose::Purpose;
 use super::stream::MailStream;
 use crate::credentials::Credentials;
 
@@ -52,6 +53,13 @@ impl Connection {
         })
     }
 
+    /// The next command's responses are for `purpose`, and held to its caps (see
+    /// [`super::purpose`]): call it just before sending the command it is for. Every other
+    /// command gets [`Purpose::Command`]'s.
+    pub fn expect(&mut self, purpose: Purpose) {
+        self.session.get_mut().expect(purpose);
+    }
+
     /// Unilateral responses (EXISTS, EXPUNGE, …) queue up in a channel; drop the stale ones
     /// before a command so whatever the command provokes can be read afterwards.
     pub(super) fn drain_unsolicited(&mut self) {
@@ -68,7 +76,7 @@ impl Connection {
     #[cfg(test)]
     pub(crate) async fn scripted(address: std::net::SocketAddr) -> Connection {
         let tcp = tokio::net::TcpStream::connect(address).await.unwrap();
-        let mut client = async_imap::Client::new(MailStream::Plain(tcp));
+        let mut client = async_imap::Client::new(MailStream::plain(tcp));
         client.read_response().await.unwrap().unwrap();
         let session = client
             .login("user", "pass")

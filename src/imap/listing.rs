@@ -10,6 +10,7 @@ use futures::TryStreamExt;
 
 use super::body_structure::{address_parts, to_part};
 use super::connection::{Connection, Selected};
+use super::purpose::Purpose;
 use super::uid_set::UidSet;
 use crate::message::headers::decode_words;
 use crate::message::structure;
@@ -146,6 +147,7 @@ pub async fn arrival_page(
     let Some((low, high)) = range else {
         return Ok((page, Vec::new()));
     };
+    imap.expect(Purpose::Page);
     let mut fetches: Vec<Fetch> = imap
         .session
         .fetch(format!("{low}:{high}"), list_items(extra))
@@ -188,6 +190,7 @@ pub async fn fetch_uids(
     let mut sorted = uids.to_vec();
     sorted.sort_unstable();
     sorted.dedup();
+    imap.expect(Purpose::Page);
     let fetches: Vec<Fetch> = imap
         .session
         .uid_fetch(UidSet::Some(sorted).to_string(), list_items(extra))

@@ -13,6 +13,7 @@ use futures::TryStreamExt;
 use super::body_structure::to_part;
 use super::connection::Connection;
 use super::listing::ensure_selected;
+use super::purpose::Purpose;
 use super::{MailboxName, MessageRef};
 use crate::message::structure::{self, Part, PartPath, Prefer, View};
 
@@ -76,13 +77,20 @@ pub async fn open(
 
     // With the structure known, one FETCH brings flags, header and texts. Otherwise the
     // structure comes first, and the texts in a second FETCH.
-    let items = match &cached {
-        Some(part) => format!(
-            "(UID FLAGS BODY.PEEK[HEADER]{})",
-            text_items(&structure::plan(part, prefer))
+    let (items, purpose) = match &cached {
+        Some(part) => (
+            format!(
+                "(UID FLAGS BODY.PEEK[HEADER]{})",
+                text_items(&structure::plan(part, prefer))
+            ),
+            Purpose::Texts,
         ),
-        None => "(UID FLAGS BODYSTRUCTURE BODY.PEEK[HEADER])".to_owned(),
+        None => (
+            "(UID FLAGS BODYSTRUCTURE BODY.PEEK[HEADER])".to_owned(),
+            Purpose::Structure,
+        ),
     };
+    imap.expect(purpose);
     let first = uid_fetch(imap, uid, &items).await?;
     let Some(first) = first else {
         return Ok(None);
@@ -107,6 +115,7 @@ pub async fn open(
     let texts_fetch = if wanted.is_empty() || first.section(&section_path(&wanted[0].0)).is_some() {
         Some(first)
     } else {
+        imap.expect(Purpose::Texts);
         uid_fetch(imap, uid, &format!("(UID{})", text_items(&view))).await?
     };
     let mut texts = HashMap::new();
@@ -155,6 +164,7 @@ pub async fn structure_of(
     if let Some(part) = structures.get(&key) {
         return Ok(Some((key, part)));
     }
+    imap.expect(Purpose::Structure);
     let Some(fetch) = uid_fetch(imap, uid, "(UID BODYSTRUCTURE)").await? else {
         return Ok(None);
     };
@@ -177,6 +187,7 @@ pub async fn text_part(
         return Ok(None);
     }
     let items = format!("(UID BODY.PEEK[{path}]<0.{TEXT_LIMIT}>)");
+    imap.expect(Purpose::Texts);
     let Some(fetch) = uid_fetch(imap, message.uid(), &items).await? else {
         return Ok(None);
     };
@@ -235,6 +246,7 @@ pub async fn section_chunk(
         Transfer::Decoded => "BINARY",
     };
     let items = format!("(UID {verb}.PEEK[{section}]<{offset}.{len}>)");
+    imap.expect(Purpose::Chunk(len));
     Ok(uid_fetch(imap, message.uid(), &items)
         .await?
         .map(|fetch| Chunk {

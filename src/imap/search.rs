@@ -14,10 +14,11 @@ use chrono::{Datelike, NaiveDate};
 
 use super::command::{self, Command, Literals};
 use super::connection::Connection;
+use super::purpose::Purpose;
 
 /// Most UIDs one search answer may expand to: more than any folder Posta pages through, and
 /// a bound on what a server's `ALL 1:4294967295` can make us allocate.
-const MAX_RESULTS: usize = 2_000_000;
+pub const MAX_RESULTS: usize = 2_000_000;
 
 /// What a person searches for. Empty text fields and unset flags are not part of the search.
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
@@ -110,6 +111,7 @@ pub async fn uids(imap: &mut Connection, criteria: &Criteria) -> Result<Vec<u32>
     }
     search.append(&keys);
     let mut found = Vec::new();
+    imap.expect(Purpose::Uids);
     command::run(
         &mut imap.session,
         &search,

@@ -12,6 +12,7 @@ use futures::TryStreamExt;
 
 use super::command::{self, Command, Literals};
 use super::connection::Connection;
+use super::purpose::Purpose;
 use super::search::{self, Criteria};
 use super::uid_set::UidSet;
 use crate::message::headers::decode_words;
@@ -112,6 +113,7 @@ pub async fn sorted_uids(
         sort.syntax(&order.program()).syntax("UTF-8");
         sort.append(&criteria.cloned().unwrap_or_default().keys());
         let mut uids = Vec::new();
+        imap.expect(Purpose::Uids);
         command::run(
             &mut imap.session,
             &sort,
@@ -140,6 +142,7 @@ pub async fn sorted_uids(
         None if exists == 0 => return Ok(Sorted::Uids(Vec::new())),
         None => UidSet::All,
     };
+    imap.expect(Purpose::SortKeys);
     let fetches: Vec<Fetch> = imap
         .session
         .uid_fetch(set.to_string(), order.key.fetch_items())

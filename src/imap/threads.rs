@@ -11,6 +11,7 @@ use async_imap::imap_proto::{MailboxDatum, Response};
 
 use super::command::{self, Command, Literals};
 use super::connection::Connection;
+use super::purpose::Purpose;
 use super::search::Criteria;
 
 /// One message in a conversation, in reading order.
@@ -48,6 +49,7 @@ pub async fn server_threads(
     thread.syntax(algorithm).syntax("UTF-8");
     thread.append(&criteria.cloned().unwrap_or_default().keys());
     let mut threads: Vec<Thread> = Vec::new();
+    imap.expect(Purpose::Uids);
     command::run(
         &mut imap.session,
         &thread,

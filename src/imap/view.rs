@@ -13,6 +13,7 @@ use futures::TryStreamExt;
 
 use super::connection::Connection;
 use super::listing::{self, PAGE_SIZE, Page, Summary, page_count, select};
+use super::purpose::Purpose;
 use super::search::{self, Criteria};
 use super::sort::{self, Order, SortValue, Sorted};
 use super::threads::{self, Conversation, Links};
@@ -286,6 +287,7 @@ pub async fn everywhere_page(
         if uids.is_empty() {
             continue;
         }
+        imap.expect(Purpose::SortKeys);
         let fetches: Vec<Fetch> = imap
             .session
             .uid_fetch(UidSet::Some(uids).to_string(), order.key.fetch_items())

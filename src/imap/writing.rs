@@ -10,6 +10,7 @@ use super::MessageRef;
 use super::body_structure::address_parts;
 use super::connection::Connection;
 use super::listing::{ensure_selected, select};
+use super::purpose::Purpose;
 use super::reading::{still_names, uid_fetch};
 use crate::message::headers::Person;
 use crate::message::structure::Part;
@@ -91,6 +92,7 @@ pub async fn whole_message(
     if size > limit {
         return Ok(Whole::TooLarge(size));
     }
+    imap.expect(Purpose::Whole(limit));
     let Some(fetch) = uid_fetch(imap, uid, "(UID BODY.PEEK[])").await? else {
         return Ok(Whole::Missing);
     };
@@ -107,6 +109,10 @@ pub async fn part_bytes(
         return Ok(None);
     }
     let items = format!("(UID BODY.PEEK[{}])", part.path);
+    // As large as its structure says (which the caller checked against what it can take),
+    // with room for servers that count loosely.
+    let octets = u64::from(part.octets);
+    imap.expect(Purpose::Whole(octets + octets / 8 + 64 * 1024));
     let Some(fetch) = uid_fetch(imap, message.uid(), &items).await? else {
         return Ok(None);
     };

@@ -499,6 +499,7 @@ fn refuse_login(t: &'static Strings, error: LoginError, hint: Option<&'static st
         LoginError::NoStartTls => (StatusCode::BAD_GATEWAY, t.login_no_starttls),
         LoginError::Refused(_) => (StatusCode::FORBIDDEN, t.login_refused_host),
         LoginError::Protocol(_) => (StatusCode::BAD_GATEWAY, t.login_protocol),
+        LoginError::Exceeded(_) => (StatusCode::BAD_GATEWAY, t.err_upstream_too_much),
     };
     let about_password = matches!(
         error,

@@ -559,6 +559,41 @@ pub async fn slow_scripted_imap(
     answer: fn(&str, &str, &str) -> Option<String>,
     delay: fn(&str, &str) -> Duration,
 ) -> u16 {
+    serve_scripted(
+        move |tag, verb, arguments| match answer(tag, verb, arguments) {
+            Some(text) => Reply::Say(text),
+            None => Reply::Nothing,
+        },
+        delay,
+    )
+    .await
+}
+
+/// What a scripted IMAP server ([`scripted_imap_floods`]) answers to one command.
+pub enum Reply {
+    Say(String),
+    /// No answer, as from a stuck server.
+    Nothing,
+    /// `head`, then `len` bytes of `byte`, as fast as Posta reads them (never held in memory
+    /// here, so the test process's memory is Posta's).
+    Flood {
+        head: String,
+        byte: u8,
+        len: u64,
+    },
+}
+
+/// Like [`scripted_imap`], for a server that may answer with a [`Reply::Flood`].
+pub async fn scripted_imap_floods(
+    answer: impl Fn(&str, &str, &str) -> Reply + Copy + Send + 'static,
+) -> u16 {
+    serve_scripted(answer, |_, _| Duration::ZERO).await
+}
+
+async fn serve_scripted(
+    answer: impl Fn(&str, &str, &str) -> Reply + Copy + Send + 'static,
+    delay: fn(&str, &str) -> Duration,
+) -> u16 {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let port = listener.local_addr().unwrap().port();
     tokio::spawn(async move {
@@ -572,10 +607,14 @@ pub async fn slow_scripted_imap(
                     let (tag, verb) = (words.next().unwrap_or("*"), words.next().unwrap_or(""));
                     let (verb, arguments) = (verb.to_ascii_uppercase(), words.next().unwrap_or(""));
                     tokio::time::sleep(delay(&verb, arguments)).await;
-                    let Some(reply) = answer(tag, &verb, arguments) else {
-                        continue;
+                    let sent = match answer(tag, &verb, arguments) {
+                        Reply::Say(text) => write.write_all(text.as_bytes()).await,
+                        Reply::Nothing => Ok(()),
+                        Reply::Flood { head, byte, len } => {
+                            flood(&mut write, head.as_bytes(), byte, len).await
+                        }
                     };
-                    if write.write_all(reply.as_bytes()).await.is_err() {
+                    if sent.is_err() {
                         return;
                     }
                 }
@@ -583,4 +622,21 @@ pub async fn slow_scripted_imap(
         }
     });
     port
+}
+
+async fn flood(
+    write: &mut (impl tokio::io::AsyncWrite + Unpin),
+    head: &[u8],
+    byte: u8,
+    len: u64,
+) -> std::io::Result<()> {
+    write.write_all(head).await?;
+    let piece = [byte; 64 * 1024];
+    let mut left = len;
+    while left > 0 {
+        let n = left.min(piece.len() as u64);
+        write.write_all(&piece[..n as usize]).await?;
+        left -= n;
+    }
+    Ok(())
 }

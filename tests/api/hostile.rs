@@ -2,14 +2,19 @@
 //! into folder names, absurd numbers, foreign redirects. Each gets a page in words (never a
 //! server error), nothing reaches the IMAP server as a command, and the session goes on.
 
-use std::time::Duration;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::time::{Duration, Instant};
 
 use futures::TryStreamExt;
 use posta::config::Config;
 use posta::upstream::{Security, Upstream};
 use reqwest::StatusCode;
 
-use crate::helpers::{TestApp, User, new_client, scripted_imap, spawn_app, spawn_app_with};
+use crate::helpers::{
+    Reply, TestApp, User, new_client, scripted_imap, scripted_imap_floods, spawn_app,
+    spawn_app_with,
+};
 use crate::imap_client::{self, Direct};
 
 async fn folder_count(server: &mut Direct) -> usize {
@@ -208,4 +213,140 @@ async fn a_server_that_stops_answering_gets_an_error_page_within_the_imap_timeou
         StatusCode::OK,
         "the session goes on"
     );
+}
+
+/// The answers of a server that behaves until the INBOX's FETCH, for the floods below.
+fn until_the_fetch(tag: &str, verb: &str) -> Option<Reply> {
+    Some(Reply::Say(match verb {
+        "CAPABILITY" => format!("* CAPABILITY IMAP4rev1\r\n{tag} OK done\r\n"),
+        "LIST" => format!("* LIST () \"/\" INBOX\r\n{tag} OK done\r\n"),
+        "STATUS" => format!("* STATUS INBOX (MESSAGES 3 UNSEEN 0)\r\n{tag} OK done\r\n"),
+        "SELECT" | "EXAMINE" => {
+            format!("* 3 EXISTS\r\n* OK [UIDVALIDITY 7] ok\r\n{tag} OK [READ-WRITE] done\r\n")
+        }
+        "FETCH" | "UID" => return None,
+        _ => format!("{tag} OK done\r\n"),
+    }))
+}
+
+/// A server that answers the INBOX's FETCH with `head`, then `len` bytes of `byte` as fast as
+/// they are read. Its port.
+async fn server_flooding_the_fetch(head: &'static str, byte: u8, len: u64) -> u16 {
+    scripted_imap_floods(move |tag, verb, _| {
+        until_the_fetch(tag, verb).unwrap_or(Reply::Flood {
+            head: head.into(),
+            byte,
+            len,
+        })
+    })
+    .await
+}
+
+/// This test process's resident memory, in MiB (Posta runs in it).
+fn rss_mib() -> u64 {
+    let status = std::fs::read_to_string("/proc/self/status").unwrap();
+    let kb: u64 = status
+        .lines()
+        .find_map(|l| l.strip_prefix("VmRSS:"))
+        .and_then(|v| v.trim().trim_end_matches("kB").trim().parse().ok())
+        .unwrap();
+    kb / 1024
+}
+
+/// The most memory this process held while `during` ran (sampled every few milliseconds,
+/// since memory freed at the end would not show afterwards), above what it held before.
+async fn memory_growth_during<T>(during: impl std::future::Future<Output = T>) -> (T, u64) {
+    let before = rss_mib();
+    let done = Arc::new(AtomicBool::new(false));
+    let sampler = {
+        let done = done.clone();
+        std::thread::spawn(move || {
+            let mut peak = 0;
+            while !done.load(Ordering::Relaxed) {
+                peak = peak.max(rss_mib());
+                std::thread::sleep(Duration::from_millis(2));
+            }
+            peak.max(rss_mib())
+        })
+    };
+    let outcome = during.await;
+    done.store(true, Ordering::Relaxed);
+    let peak = sampler.join().unwrap();
+    (outcome, peak.saturating_sub(before))
+}
+
+/// Four people at once open the INBOX on `port`'s hostile server; while they wait, others
+/// are served quickly; each gets a page in words before the IMAP timeout, and Posta's memory
+/// stays far below what the server sent or announced.
+async fn four_sessions_against(port: u16) {
+    let mut config = Config::defaults();
+    config.listen = "127.0.0.1:0".parse().unwrap();
+    config.imap = Some(Upstream::new("127.0.0.1", port, Security::Insecure));
+    let timeout = Duration::from_secs(20);
+    config.imap_timeout = timeout;
+    let app = spawn_app_with(config).await;
+    let mut people = Vec::new();
+    for n in 0..4 {
+        let person = TestApp {
+            address: app.address.clone(),
+            client: new_client(),
+        };
+        person.sign_in(User::N(12 + n)).await;
+        people.push(person);
+    }
+    let started = Instant::now();
+
+    let (pages, growth) = memory_growth_during(async {
+        let pages = futures::future::join_all(people.iter().map(|p| p.get("/mail/INBOX")));
+        let others = async {
+            let mut slowest = Duration::ZERO;
+            for _ in 0..20 {
+                let asked = Instant::now();
+                assert_eq!(app.get("/healthz").await.status, StatusCode::OK);
+                slowest = slowest.max(asked.elapsed());
+            }
+            slowest
+        };
+        let (pages, slowest) = futures::join!(pages, others);
+        assert!(
+            slowest < Duration::from_secs(2),
+            "others waited {slowest:?} meanwhile"
+        );
+        pages
+    })
+    .await;
+
+    assert!(
+        started.elapsed() < timeout,
+        "ended by the caps, not the timeout"
+    );
+    for page in &pages {
+        assert_eq!(page.status, StatusCode::BAD_GATEWAY, "{}", page.body);
+        assert!(
+            page.body.contains("sent more than Posta accepts"),
+            "in words: {}",
+            page.body
+        );
+        assert!(!page.body.contains("Exceeded"), "no debug text");
+    }
+    // The attack is 2 GiB announced (or sent); other tests running meanwhile take some too.
+    assert!(growth < 200, "memory grew by {growth} MiB");
+    assert_eq!(
+        people[0].get("/settings").await.status,
+        StatusCode::OK,
+        "the session goes on"
+    );
+}
+
+#[tokio::test]
+async fn a_server_announcing_a_huge_literal_gets_an_error_page_and_holds_no_memory() {
+    let head = "* 3 FETCH (UID 3 FLAGS () BODY[] {524288000}\r\n";
+    four_sessions_against(server_flooding_the_fetch(head, b'x', 500 << 20).await).await;
+}
+
+#[tokio::test]
+async fn a_server_sending_a_line_without_end_gets_an_error_page_and_holds_no_memory() {
+    // 600 MiB of a quoted string that does not end, nor does its line.
+    let head = "* 3 FETCH (UID 3 ENVELOPE (\"";
+    four_sessions_against(server_flooding_the_fetch(head, b'a', 600 << 20).await).await;
 }
