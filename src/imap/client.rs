@@ -92,35 +92,38 @@ impl Client {
         let mut guard = self.connection.lock().await;
         let mut reopened = false;
         loop {
-            if guard.is_none() {
-                *guard = Some(Connection::open(&self.credentials, &self.connector).await?);
-                reopened = true;
-            }
-            let connection = guard.as_mut().expect("connection opened above");
+            // The connection is owned by this call while a command is under way and goes
+            // back only once the command has finished: if the call is dropped halfway (the
+            // browser went away, a request timed out), the half-finished connection is
+            // dropped with it, so its late answer can never be read as the next command's.
+            let mut connection = match guard.take() {
+                Some(connection) => connection,
+                None => {
+                    reopened = true;
+                    Connection::open(&self.credentials, &self.connector).await?
+                }
+            };
             connection.drain_unsolicited();
             // Whatever the last operation expected, this one starts from the default caps.
             connection.expect(Purpose::Command);
             let limit = self.connector.timeout;
-            let Ok(outcome) = tokio::time::timeout(limit, op(connection)).await else {
+            let Ok(outcome) = tokio::time::timeout(limit, op(&mut connection)).await else {
                 // Half a command may still be on its way: the connection cannot be trusted.
                 tracing::warn!(user = %self.credentials.email, ?limit, "IMAP command timed out; connection dropped");
-                *guard = None;
                 return Err(MailError::Timeout(limit));
             };
             if let Some(exceeded) = outcome.as_ref().err().and_then(exceeded) {
                 // Trying again would only let the server do it again.
-                *guard = None;
                 self.touch();
                 return Err(MailError::Exceeded(exceeded.clone()));
             }
             match outcome {
                 Err(e) if is_connection_lost(&e) && !reopened => {
                     tracing::info!(user = %self.credentials.email, error = %e, "IMAP connection lost; reconnecting");
-                    *guard = None;
                 }
                 result => {
-                    if result.as_ref().is_err_and(is_connection_lost) {
-                        *guard = None;
+                    if !result.as_ref().is_err_and(is_connection_lost) {
+                        *guard = Some(connection);
                     }
                     self.touch();
                     return result.map_err(MailError::from);
@@ -265,6 +268,25 @@ mod tests {
         assert!(
             client.take_if_idle(Duration::ZERO).is_none(),
             "the connection is gone"
+        );
+    }
+
+    #[tokio::test]
+    async fn a_command_dropped_halfway_takes_its_connection_with_it() {
+        let client = Arc::new(client(stuck_connection().await));
+        let busy = client.clone();
+        let command = tokio::spawn(async move {
+            busy.run(|imap| Box::pin(async move { imap.session.noop().await }))
+                .await
+        });
+        // Let the command go out on the stuck server, then give up on it, as hyper does when
+        // the browser goes away: its answer could still arrive and be read as the next one's.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        command.abort();
+        let _ = command.await;
+        assert!(
+            client.take_if_idle(Duration::ZERO).is_none(),
+            "the half-used connection was dropped, not kept for the next command"
         );
     }
 
