@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use async_imap::error::Error as ImapError;
-use async_imap::imap_proto::{NameAttribute, StatusAttribute};
+use async_imap::imap_proto::{MailboxListData, NameAttribute, StatusAttribute};
 use async_imap::types::UnsolicitedResponse;
 use futures::TryStreamExt;
 
@@ -279,6 +279,27 @@ pub async fn list(imap: &mut Connection) -> Result<FolderList, ImapError> {
         }
     }
     Ok(arrange(listed, &counts))
+}
+
+/// The folder list a server's LIST answers make, as [`list`] builds it from them: for the
+/// fuzz target (`imap::fuzz`), which has the answers without a server.
+pub(super) fn from_listed<'a>(
+    answers: impl IntoIterator<Item = &'a MailboxListData<'a>>,
+) -> FolderList {
+    let listed = answers
+        .into_iter()
+        .map(|l| Listed {
+            wire: l.name.to_string(),
+            delimiter: l.delimiter.as_deref().map(str::to_owned),
+            subscribed: l.name_attributes.iter().any(is_subscribed_attribute),
+            attributes: l
+                .name_attributes
+                .iter()
+                .map(|a| a.clone().into_owned())
+                .collect(),
+        })
+        .collect();
+    arrange(listed, &HashMap::new())
 }
 
 /// `\Subscribed`, which LIST-EXTENDED servers add when asked to `RETURN (SUBSCRIBED)`.

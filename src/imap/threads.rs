@@ -66,7 +66,7 @@ pub async fn server_threads(
 /// Flattens a server's thread tree: a chain's members each answer the one before, and its
 /// children branch off the last. A chain without members (a parent the mailbox lacks) puts
 /// its children side by side.
-fn conversation(thread: &Thread) -> Conversation {
+pub(super) fn conversation(thread: &Thread) -> Conversation {
     let mut lines = Vec::new();
     let mut stack: Vec<(&Thread, u32)> = vec![(thread, 0)];
     while let Some((t, depth)) = stack.pop() {
