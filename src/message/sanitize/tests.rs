@@ -582,3 +582,43 @@ fn a_newsletter_counts_every_remote_image() {
     assert_eq!(cleaned.remote_blocked, 2 * items);
     assert_eq!(cleaned.body.matches("<img").count(), items);
 }
+
+/// Cleans `html` on a tokio worker's stack (both policies, so remote loads are counted
+/// too), returning the iframe document made without remote content.
+fn clean_on_a_worker_stack(html: String) -> String {
+    crate::message::on_a_worker_stack(move || {
+        let policy = |remote| Policy { remote, cid: &part };
+        let _ = document(&clean(&html, &policy(true)));
+        document(&clean(&html, &policy(false)))
+    })
+}
+
+/// CSS nested a hundred thousand deep, in every place mail carries it: functions and
+/// blocks in a `style` attribute (`a(a(a(…`), and `@media`, nested rules and functions in
+/// a `<style>` sheet. Everything past the cleaner's depth goes; nothing recurses per level.
+#[test]
+fn css_nested_a_hundred_thousand_deep_is_dropped_without_recursion() {
+    let n = 100_000;
+    let attribute = format!(
+        "<p style=\"color:red;width:{}1px{};margin:{}0{}\">x</p>",
+        "calc(".repeat(n),
+        ")".repeat(n),
+        "a([{".repeat(n),
+        "}])".repeat(n),
+    );
+    let doc = clean_on_a_worker_stack(attribute);
+    assert!(doc.ends_with("<body><p style=\"color:red\">x</p></body></html>"));
+
+    let sheet = format!(
+        "<style>p{{color:blue}}{}p{{color:red}}{} q{{width:{}1px{}}} \
+         s{{{}}}</style><p>x</p>",
+        "@media screen{".repeat(n),
+        "}".repeat(n),
+        "url(".repeat(n),
+        ")".repeat(n),
+        "{a{".repeat(n),
+    );
+    let doc = clean_on_a_worker_stack(sheet);
+    assert!(doc.contains("p{color:blue}"), "{doc:.300}");
+    assert!(!doc.contains("color:red") && !doc.contains("url("));
+}
