@@ -919,7 +919,9 @@ fn msg_att_envelope(i: &[u8]) -> IResult<&[u8], AttributeValue<'_>> {
 fn msg_att_internal_date(i: &[u8]) -> IResult<&[u8], AttributeValue<'_>> {
     map(
         preceded(tag_no_case("INTERNALDATE "), nstring_utf8),
-        |date| AttributeValue::InternalDate(date.unwrap()),
+        // Posta patch: `INTERNALDATE NIL` (no date-time, against RFC 3501) reads as an empty
+        // date, which reads as no date, where upstream unwrapped the NIL and panicked.
+        |date| AttributeValue::InternalDate(date.unwrap_or_default()),
     )
     .parse(i)
 }
@@ -1470,7 +1472,7 @@ mod tests {
     }
 }
 
-/// Posta's patch: the text after a response code, whatever its bytes.
+/// Posta's patches: the text after a response code, whatever its bytes; a NIL INTERNALDATE.
 #[cfg(test)]
 mod posta_outcome_tests {
     use crate::{Response, ResponseCode};
@@ -1493,6 +1495,18 @@ mod posta_outcome_tests {
             information("* OK [ALERT] Ящик почти полон\r\n".as_bytes()).as_deref(),
             Some("Ящик почти полон")
         );
+    }
+
+    #[test]
+    fn a_nil_internal_date_is_an_empty_date_not_a_panic() {
+        // Found by the imap_response fuzz target.
+        match Response::parse(b"* 19 FETCH (UID 19 INTERNALDATE NIL)\r\n") {
+            Ok((_, Response::Fetch(19, attributes))) => assert_eq!(
+                attributes[1],
+                crate::AttributeValue::InternalDate("".into())
+            ),
+            other => panic!("{other:?}"),
+        }
     }
 
     #[test]
