@@ -357,6 +357,23 @@ mod tests {
 </clientConfig>
 "#;
 
+    /// An autoconfig server's XML nested a hundred thousand deep: roxmltree keeps its nodes
+    /// in one flat list and parses without recursion, and `parse` looks only at the levels
+    /// it knows; on a tokio worker's stack, the document is read and no server taken from it.
+    #[test]
+    fn xml_nested_a_hundred_thousand_deep_is_read_without_recursion() {
+        let n = 100_000;
+        let xml = format!(
+            "<clientConfig><emailProvider>{}{}</emailProvider></clientConfig>",
+            "<incomingServer>".repeat(n),
+            "</incomingServer>".repeat(n)
+        );
+        let servers = crate::message::on_a_worker_stack(move || {
+            parse(&xml, &anna()).map_or(0, |c| c.imap.len() + c.smtp.len())
+        });
+        assert_eq!(servers, 0, "no usable server in it");
+    }
+
     #[test]
     fn implicit_tls_servers_come_before_starttls_ones() {
         let config = parse(ISP_SAMPLE, &anna()).unwrap();

@@ -13,10 +13,16 @@ use crate::message::transfer::Encoding;
 /// message is part 1; children of a multipart are 1, 2, … below it; the body of an
 /// encapsulated message at `P` is `P.1` when single-part, or numbered from `P` when
 /// multipart.
+///
+/// The tree is at most [`PartPath::MAX_DEPTH`] levels deep: a multipart or forwarded message
+/// at that depth becomes a leaf, offered for download whole. The vendored imap-proto already
+/// refuses deeper answers, but the walks over the tree in `message::structure` recurse once
+/// per level, so the tree is bounded where it is made rather than by whichever parser read
+/// it; parts that deep have no part number Posta accepts anyway.
 pub fn to_part(structure: &BodyStructure<'_>) -> Part {
     match structure {
-        BodyStructure::Multipart { .. } => convert(structure, PartPath::default()),
-        _ => convert(structure, PartPath::default().child(1)),
+        BodyStructure::Multipart { .. } => convert(structure, PartPath::default(), 0),
+        _ => convert(structure, PartPath::default().child(1), 0),
     }
 }
 
@@ -45,7 +51,7 @@ fn raw_params(params: &imap_proto::BodyParams<'_>) -> Vec<(Vec<u8>, Vec<u8>)> {
         .collect()
 }
 
-fn convert(structure: &BodyStructure<'_>, path: PartPath) -> Part {
+fn convert(structure: &BodyStructure<'_>, path: PartPath, depth: usize) -> Part {
     let (common, single) = match structure {
         BodyStructure::Basic { common, other, .. }
         | BodyStructure::Text { common, other, .. }
@@ -55,11 +61,12 @@ fn convert(structure: &BodyStructure<'_>, path: PartPath) -> Part {
     let mime = format!("{}/{}", lower(&common.ty.ty), lower(&common.ty.subtype));
     let body = match structure {
         BodyStructure::Basic { .. } | BodyStructure::Text { .. } => Body::Leaf,
+        _ if depth >= PartPath::MAX_DEPTH => Body::Leaf,
         BodyStructure::Multipart { bodies, .. } => Body::Multipart(
             bodies
                 .iter()
                 .zip(1..)
-                .map(|(child, n)| convert(child, path.child(n)))
+                .map(|(child, n)| convert(child, path.child(n), depth + 1))
                 .collect(),
         ),
         BodyStructure::Message { envelope, body, .. } => {
@@ -70,7 +77,7 @@ fn convert(structure: &BodyStructure<'_>, path: PartPath) -> Part {
             };
             Body::Message {
                 envelope: Box::new(envelope_of(envelope)),
-                inner: Box::new(convert(body, inner_path)),
+                inner: Box::new(convert(body, inner_path, depth + 1)),
             }
         }
     };

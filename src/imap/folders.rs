@@ -6,7 +6,7 @@
 use std::collections::{BTreeMap, HashMap, HashSet};
 
 use async_imap::error::Error as ImapError;
-use async_imap::imap_proto::{NameAttribute, StatusAttribute};
+use async_imap::imap_proto::{MailboxListData, NameAttribute, StatusAttribute};
 use async_imap::types::UnsolicitedResponse;
 use futures::TryStreamExt;
 
@@ -281,6 +281,27 @@ pub async fn list(imap: &mut Connection) -> Result<FolderList, ImapError> {
     Ok(arrange(listed, &counts))
 }
 
+/// The folder list a server's LIST answers make, as [`list`] builds it from them: for the
+/// fuzz target (`imap::fuzz`), which has the answers without a server.
+pub(super) fn from_listed<'a>(
+    answers: impl IntoIterator<Item = &'a MailboxListData<'a>>,
+) -> FolderList {
+    let listed = answers
+        .into_iter()
+        .map(|l| Listed {
+            wire: l.name.to_string(),
+            delimiter: l.delimiter.as_deref().map(str::to_owned),
+            subscribed: l.name_attributes.iter().any(is_subscribed_attribute),
+            attributes: l
+                .name_attributes
+                .iter()
+                .map(|a| a.clone().into_owned())
+                .collect(),
+        })
+        .collect();
+    arrange(listed, &HashMap::new())
+}
+
 /// `\Subscribed`, which LIST-EXTENDED servers add when asked to `RETURN (SUBSCRIBED)`.
 fn is_subscribed_attribute(attribute: &NameAttribute) -> bool {
     matches!(attribute, NameAttribute::Extension(e) if e.eq_ignore_ascii_case("\\Subscribed"))
@@ -385,6 +406,13 @@ struct Counted {
     total: Option<u32>,
 }
 
+/// Folders nest this many levels at most: the rest of a deeper name is the last level's
+/// leaf (`a/b/…/x/y/z` shows `x/y/z` there), so the folder keeps its name and stays usable.
+/// Real hierarchies stay under ten levels; a server's name of a hundred thousand levels
+/// would otherwise make a tree walked and dropped recursively, once per level, and a path
+/// string per level, each as long as the levels above it.
+const MAX_DEPTH: usize = 32;
+
 /// The folder tree, keyed by path segment; ordering happens when walking it.
 #[derive(Default)]
 struct Node {
@@ -400,7 +428,7 @@ impl Node {
         } else {
             utf7::decode(&l.wire)
         };
-        let segments: Vec<&str> = name.split(delim).collect();
+        let segments: Vec<&str> = name.splitn(MAX_DEPTH, delim).collect();
         let mut node = self;
         for (depth, segment) in segments.iter().enumerate() {
             node = node.children.entry(segment.to_string()).or_default();
@@ -623,6 +651,24 @@ mod tests {
         );
         assert_eq!(english.name_for_new(names), "Junk");
         assert_eq!(russian.name_for_new(names), "Спам");
+    }
+
+    /// A name of a hundred thousand levels (`a/a/a/…`) makes a tree of [`MAX_DEPTH`]
+    /// levels, built, walked and dropped on a tokio worker's stack, and the folder at the
+    /// bottom keeps its whole name.
+    #[test]
+    fn a_name_nested_a_hundred_thousand_deep_stops_at_the_limit_and_keeps_its_name() {
+        let deep = vec!["a"; 100_000].join("/");
+        let wire = deep.clone();
+        let list = crate::message::on_a_worker_stack(move || {
+            arrange(vec![listed(&wire, vec![])], &HashMap::new())
+        });
+        assert_eq!(list.folders.len(), MAX_DEPTH);
+        let bottom = list.folders.last().unwrap();
+        assert_eq!(bottom.depth, MAX_DEPTH - 1);
+        assert_eq!(bottom.name, deep);
+        assert!(bottom.listed && bottom.selectable);
+        assert_eq!(bottom.leaf.len(), deep.len() - 2 * (MAX_DEPTH - 1));
     }
 
     #[test]

@@ -68,7 +68,7 @@ pub async fn server_threads(
 /// Flattens a server's thread tree: a chain's members each answer the one before, and its
 /// children branch off the last. A chain without members (a parent the mailbox lacks) puts
 /// its children side by side.
-fn conversation(thread: &Thread) -> Conversation {
+pub(super) fn conversation(thread: &Thread) -> Conversation {
     let mut lines = Vec::new();
     let mut stack: Vec<(&Thread, u32)> = vec![(thread, 0)];
     while let Some((t, depth)) = stack.pop() {
@@ -268,6 +268,46 @@ mod tests {
         ];
         let all: usize = group_page(&page).iter().map(|c| c.lines.len()).sum();
         assert_eq!(all, 3);
+    }
+
+    /// `* THREAD (1 (2 (3 …)))`: each reply nested inside the last.
+    fn nested_thread_line(depth: u32) -> Vec<u8> {
+        let mut line = b"* THREAD ".to_vec();
+        for uid in 1..=depth {
+            line.extend(format!("({uid} ").bytes());
+        }
+        line.extend(std::iter::repeat_n(b')', depth as usize));
+        line.extend(b"\r\n");
+        line
+    }
+
+    fn read_threads(line: &[u8]) -> Option<Vec<Thread>> {
+        match Response::parse(line) {
+            Ok((_, Response::MailboxData(MailboxDatum::Thread(t)))) => Some(t),
+            _ => None,
+        }
+    }
+
+    /// A server nesting its THREAD answer a hundred thousand deep is refused by the parser
+    /// (the vendored imap-proto stops at 200 levels) on a tokio worker's stack, and the
+    /// deepest answer it accepts is flattened here without recursion.
+    #[test]
+    fn threads_nested_past_the_parsers_limit_are_refused_and_the_deepest_flattened() {
+        let hostile = nested_thread_line(100_000);
+        let deepest = nested_thread_line(200);
+        let (refused, lines) = crate::message::on_a_worker_stack(move || {
+            let refused = read_threads(&hostile).is_none();
+            let threads = read_threads(&deepest).expect("200 levels are read");
+            let lines: Vec<(u32, u32)> = threads
+                .iter()
+                .flat_map(|t| conversation(t).lines)
+                .map(|l| (l.uid, l.depth))
+                .collect();
+            (refused, lines)
+        });
+        assert!(refused);
+        assert_eq!(lines.len(), 200);
+        assert_eq!(lines[199], (200, 199));
     }
 
     #[test]

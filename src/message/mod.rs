@@ -5,10 +5,13 @@
 //! into these types (`imap::body_structure`), never the other way round.
 
 pub mod charset;
+#[cfg(test)]
+mod depth_tests;
 pub mod fuzz;
 pub mod headers;
 pub mod outgoing;
 pub mod params;
+pub mod parsed;
 pub mod sanitize;
 pub mod structure;
 pub mod text;
@@ -51,4 +54,17 @@ fn flowed(part: &Part) -> Option<bool> {
         part.param("delsp")
             .is_some_and(|d| d.eq_ignore_ascii_case("yes"))
     })
+}
+
+/// Runs `f` on a thread with the stack of a tokio worker (2 MiB), where pages are made, and
+/// returns what it returned: a test of hostile nesting that passes here cannot overflow the
+/// stack in production, where an overflow aborts the whole process.
+#[cfg(test)]
+pub(crate) fn on_a_worker_stack<T: Send + 'static>(f: impl FnOnce() -> T + Send + 'static) -> T {
+    std::thread::Builder::new()
+        .stack_size(2 << 20)
+        .spawn(f)
+        .expect("a thread")
+        .join()
+        .expect("no stack overflow, no panic")
 }

@@ -19,7 +19,9 @@ pub struct PartPath(Vec<u32>);
 
 impl PartPath {
     /// Parts nest this deep at most; deeper input is refused (real mail stays far below).
-    const MAX_DEPTH: usize = 32;
+    /// The tree itself is no deeper (`imap::body_structure` stops there), which bounds
+    /// every walk over it here, each recursing once per level.
+    pub const MAX_DEPTH: usize = 32;
 
     /// Parses `1.2.3`: numbers from 1, dot-separated, nothing else.
     pub fn parse(text: &str) -> Option<PartPath> {

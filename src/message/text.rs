@@ -35,12 +35,18 @@ pub fn flowed_to_html(text: &str, delsp: bool) -> String {
     render(lines.iter().map(|(depth, line)| (*depth, line.as_str())))
 }
 
-/// Lines with their quote depth, as HTML: nested `<blockquote>`s, each line escaped and
-/// linkified.
+/// Quotes nest this deep at most when shown: deeper `>` levels show at this one. Replies to
+/// replies rarely pass five; a sender's line of a hundred thousand `>` would otherwise open
+/// as many `<blockquote>`s, which the browser lays out at a cost growing with their depth.
+const MAX_QUOTE_DEPTH: usize = 8;
+
+/// Lines with their quote depth, as HTML: nested `<blockquote>`s (at most
+/// [`MAX_QUOTE_DEPTH`]), each line escaped and linkified.
 fn render<'a>(lines: impl Iterator<Item = (usize, &'a str)>) -> String {
     let mut out = String::new();
     let mut depth = 0;
     for (level, rest) in lines {
+        let level = level.min(MAX_QUOTE_DEPTH);
         while depth < level {
             out.push_str("<blockquote>");
             depth += 1;
@@ -65,7 +71,7 @@ fn quote_level(line: &str) -> (usize, &str) {
     loop {
         let trimmed = rest.trim_start_matches(' ');
         match trimmed.strip_prefix('>') {
-            Some(r) if level < 8 => {
+            Some(r) if level < MAX_QUOTE_DEPTH => {
                 level += 1;
                 rest = r.strip_prefix(' ').unwrap_or(r);
             }

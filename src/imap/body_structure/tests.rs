@@ -216,3 +216,106 @@ fn find_reaches_every_numbered_part() {
     assert_eq!(t.find(&path("2")).unwrap().encoding, Encoding::Base64);
     assert!(t.find(&path("3")).is_none());
 }
+
+/// `levels` multiparts, one inside the other, around `leaf`: deeper than imap-proto reads,
+/// made by hand.
+fn wrapped<'a>(leaf: BodyStructure<'a>, levels: usize) -> BodyStructure<'a> {
+    use async_imap::imap_proto::{BodyContentCommon, ContentType};
+    let mut body = leaf;
+    for _ in 0..levels {
+        body = BodyStructure::Multipart {
+            common: BodyContentCommon {
+                ty: ContentType {
+                    ty: "multipart".into(),
+                    subtype: "mixed".into(),
+                    params: None,
+                },
+                disposition: None,
+                language: None,
+                location: None,
+            },
+            bodies: vec![body],
+            extension: None,
+        };
+    }
+    body
+}
+
+/// How deep a tree goes, counted without recursion.
+fn depth(part: &Part) -> usize {
+    let mut deepest = 0;
+    let mut pending = vec![(part, 1)];
+    while let Some((p, d)) = pending.pop() {
+        deepest = deepest.max(d);
+        match &p.body {
+            Body::Leaf => {}
+            Body::Multipart(children) => pending.extend(children.iter().map(|c| (c, d + 1))),
+            Body::Message { inner, .. } => pending.push((inner, d + 1)),
+        }
+    }
+    deepest
+}
+
+/// A structure deeper than Posta keeps (here two hundred multiparts, which the vendored
+/// imap-proto would refuse to read, so they are made by hand) is cut where part numbers
+/// end: the multipart there is offered for download whole.
+#[test]
+fn a_structure_deeper_than_part_numbers_go_is_cut_there_and_offered_whole() {
+    let line = format!("* 1 FETCH (BODYSTRUCTURE {PLAIN})\r\n");
+    let (_, response) = Response::parse(line.as_bytes()).unwrap();
+    let Response::Fetch(_, mut attributes) = response else {
+        panic!("a FETCH")
+    };
+    let Some(AttributeValue::BodyStructure(leaf)) = attributes.pop() else {
+        panic!("a BODYSTRUCTURE")
+    };
+    let deep = wrapped(leaf, 200);
+    let t = to_part(&deep);
+    assert_eq!(depth(&t), PartPath::MAX_DEPTH + 1);
+    let view = plan(&t, Prefer::Html);
+    assert!(view.blocks.is_empty());
+    assert_eq!(view.attachments.len(), 1);
+    let cut = &view.attachments[0];
+    assert_eq!(cut.path.numbers().len(), PartPath::MAX_DEPTH);
+    assert_eq!(cut.mime, "multipart/mixed");
+    // Its part number is one Posta accepts in a URL.
+    assert_eq!(
+        PartPath::parse(&cut.path.to_string()),
+        Some(cut.path.clone())
+    );
+}
+
+/// Structures as deep as imap-proto reads are kept whole.
+#[test]
+fn the_deepest_structure_imap_proto_reads_is_kept_whole() {
+    let mut body = PLAIN.to_owned();
+    for _ in 0..31 {
+        body = mixed(&[&body]);
+    }
+    let t = tree(&body);
+    assert_eq!(depth(&t), 32);
+    let view = plan(&t, Prefer::Html);
+    assert_eq!(
+        view.blocks,
+        vec![text(&vec!["1"; 31].join("."), TextKind::Plain)]
+    );
+}
+
+/// A server's BODYSTRUCTURE nested a hundred thousand deep is refused by the parser, on the
+/// stack of a tokio worker, without overflowing it.
+#[test]
+fn a_bodystructure_nested_a_hundred_thousand_deep_is_refused_on_a_worker_stack() {
+    let depth = 100_000;
+    let mut line = "* 1 FETCH (BODYSTRUCTURE ".to_owned();
+    line.push_str(&"(".repeat(depth));
+    line.push_str(r#""text" "plain" NIL NIL NIL "7bit" 5 1)"#);
+    line.push_str(&r#" "mixed")"#.repeat(depth - 1));
+    line.push_str(")\r\n");
+    let read = crate::message::on_a_worker_stack(move || {
+        (
+            Response::parse(line.as_bytes()).is_ok(),
+            crate::imap::fuzz::responses(line.as_bytes()),
+        )
+    });
+    assert_eq!(read, (false, 0));
+}

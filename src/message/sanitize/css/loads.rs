@@ -43,7 +43,10 @@ fn walk(input: &mut Parser, found: &mut dyn FnMut(&str), strings_are_urls: bool)
     }
 }
 
-/// Walks the block or function just opened.
+/// Walks the block or function just opened. One recursion per level of nesting, bounded by
+/// cssparser, which refuses to open blocks more than 75 deep (and skips what is inside them
+/// without recursion); unlike the cleaning, which stops at `MAX_DEPTH`, this looks at
+/// everything it may, to count what was blocked.
 fn nested_walk(input: &mut Parser, found: &mut dyn FnMut(&str), strings_are_urls: bool) {
     let _ = input.parse_nested_block(|inner| -> Result<(), Error> {
         walk(inner, found, strings_are_urls);

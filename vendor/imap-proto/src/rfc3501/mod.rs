@@ -919,7 +919,9 @@ fn msg_att_envelope(i: &[u8]) -> IResult<&[u8], AttributeValue<'_>> {
 fn msg_att_internal_date(i: &[u8]) -> IResult<&[u8], AttributeValue<'_>> {
     map(
         preceded(tag_no_case("INTERNALDATE "), nstring_utf8),
-        |date| AttributeValue::InternalDate(date.unwrap()),
+        // Posta patch: `INTERNALDATE NIL` (no date-time, against RFC 3501) reads as an empty
+        // date, which reads as no date, where upstream unwrapped the NIL and panicked.
+        |date| AttributeValue::InternalDate(date.unwrap_or_default()),
     )
     .parse(i)
 }
@@ -1208,9 +1210,12 @@ impl<'a> Outcome<'a> {
             let information = if text.is_empty() {
                 None
             } else if code.is_some() {
+                // The space after the code (Posta patch: only a space. Upstream cut the first
+                // byte, whatever it was, which panicked when the text after `]` began with an
+                // 8-bit byte, read as a three-byte U+FFFD).
                 Some(match text {
-                    Cow::Borrowed(s) => Cow::Borrowed(&s[1..]),
-                    Cow::Owned(s) => Cow::Owned(s[1..].to_string()),
+                    Cow::Borrowed(s) => Cow::Borrowed(s.strip_prefix(' ').unwrap_or(s)),
+                    Cow::Owned(s) => Cow::Owned(s.strip_prefix(' ').unwrap_or(&s).to_owned()),
                 })
             } else {
                 Some(text)
@@ -1464,6 +1469,59 @@ mod tests {
             AttributeValue::Unknown.into_owned(),
             AttributeValue::Unknown
         );
+    }
+}
+
+/// Posta's patches: the text after a response code, whatever its bytes; a NIL INTERNALDATE.
+#[cfg(test)]
+mod posta_outcome_tests {
+    use crate::{Response, ResponseCode};
+
+    fn information(line: &[u8]) -> Option<String> {
+        match Response::parse(line) {
+            Ok((_, Response::Data { outcome, .. })) => outcome.information.map(|i| i.into_owned()),
+            other => panic!("not a status response: {other:?}"),
+        }
+    }
+
+    #[test]
+    fn an_8_bit_byte_after_a_code_is_text_not_a_panic() {
+        // Found by the imap_response fuzz target: upstream sliced a U+FFFD at byte 1.
+        assert_eq!(
+            information(b"* OK [UIDVALIDITY 1]\xa0UIDs valid\r\n").as_deref(),
+            Some("\u{fffd}UIDs valid")
+        );
+        assert_eq!(
+            information("* OK [ALERT] Ящик почти полон\r\n".as_bytes()).as_deref(),
+            Some("Ящик почти полон")
+        );
+    }
+
+    #[test]
+    fn a_nil_internal_date_is_an_empty_date_not_a_panic() {
+        // Found by the imap_response fuzz target.
+        match Response::parse(b"* 19 FETCH (UID 19 INTERNALDATE NIL)\r\n") {
+            Ok((_, Response::Fetch(19, attributes))) => assert_eq!(
+                attributes[1],
+                crate::AttributeValue::InternalDate("".into())
+            ),
+            other => panic!("{other:?}"),
+        }
+    }
+
+    #[test]
+    fn the_space_after_a_code_is_dropped_and_a_missing_one_is_no_loss() {
+        assert_eq!(
+            information(b"* OK [UIDNEXT 31] Predicted next UID\r\n").as_deref(),
+            Some("Predicted next UID")
+        );
+        match Response::parse(b"* OK [UIDNEXT 31]x\r\n") {
+            Ok((_, Response::Data { outcome, .. })) => {
+                assert_eq!(outcome.code, Some(ResponseCode::UidNext(31)));
+                assert_eq!(outcome.information.as_deref(), Some("x"));
+            }
+            other => panic!("{other:?}"),
+        }
     }
 }
 
