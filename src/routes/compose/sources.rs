@@ -2,7 +2,7 @@
 //! threading headers), a forward (inline with the original's files, or the original itself
 //! attached), or a saved draft (fields, files, threading and original restored).
 
-use mail_parser::{HeaderValue, MessageParser, MimeHeaders};
+use mail_parser::{HeaderValue, MimeHeaders};
 
 use crate::account::{Answering, Composition, Fields, Origin};
 use crate::error::AppError;
@@ -287,7 +287,7 @@ pub async fn draft(user: &CurrentUser, uid: u32, limit: u64) -> Result<Started, 
 
 /// A composition from a draft's bytes, with the draft's files.
 pub fn from_draft(raw: &[u8]) -> Started {
-    let Some(message) = MessageParser::default().parse(raw) else {
+    let Some(message) = crate::message::parsed::parse(raw) else {
         return Started::default();
     };
     let field = |name: &str, parsed: Vec<Person>| -> String {
