@@ -216,6 +216,20 @@ mod tests {
         connection_answering(None).await
     }
 
+    /// A NOOP sent on `client`'s stuck connection, left hanging there (its task).
+    async fn hanging_command(
+        client: &Arc<Client>,
+    ) -> tokio::task::JoinHandle<Result<(), MailError>> {
+        let busy = client.clone();
+        let command = tokio::spawn(async move {
+            busy.run(|imap| Box::pin(async move { imap.session.noop().await }))
+                .await
+        });
+        // Let the command take the connection and go out on the stuck server.
+        tokio::time::sleep(Duration::from_millis(100)).await;
+        command
+    }
+
     fn client(connection: Connection) -> Client {
         let credentials = Credentials {
             email: EmailAddress::parse("ada@posta.test").unwrap(),
@@ -274,14 +288,9 @@ mod tests {
     #[tokio::test]
     async fn a_command_dropped_halfway_takes_its_connection_with_it() {
         let client = Arc::new(client(stuck_connection().await));
-        let busy = client.clone();
-        let command = tokio::spawn(async move {
-            busy.run(|imap| Box::pin(async move { imap.session.noop().await }))
-                .await
-        });
-        // Let the command go out on the stuck server, then give up on it, as hyper does when
-        // the browser goes away: its answer could still arrive and be read as the next one's.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let command = hanging_command(&client).await;
+        // Give up on it, as hyper does when the browser goes away: its answer could still
+        // arrive and be read as the next command's.
         command.abort();
         let _ = command.await;
         assert!(
@@ -305,13 +314,7 @@ mod tests {
     #[tokio::test]
     async fn closing_idle_connections_never_waits_for_a_command_in_progress() {
         let client = Arc::new(client(stuck_connection().await));
-        let busy = client.clone();
-        let command = tokio::spawn(async move {
-            busy.run(|imap| Box::pin(async move { imap.session.noop().await }))
-                .await
-        });
-        // Let the command take the connection and hang on the stuck server.
-        tokio::time::sleep(Duration::from_millis(100)).await;
+        let command = hanging_command(&client).await;
         assert!(
             client.take_if_idle(Duration::ZERO).is_none(),
             "returned at once, taking nothing"
