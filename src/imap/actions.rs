@@ -11,7 +11,7 @@ use async_imap::error::Error as ImapError;
 use futures::TryStreamExt;
 
 use super::connection::Connection;
-use super::listing::select;
+use super::sync::sync;
 pub use super::uid_set::UidSet;
 
 /// A flag a person sets or clears.
@@ -32,10 +32,11 @@ pub enum ActionError {
     Imap(#[from] ImapError),
 }
 
-/// SELECTs `wire` afresh (actions must see the folder as it is) and checks that it still
-/// has the UIDVALIDITY the page was made with, when the page said.
+/// Brings `wire` up to date as the selected mailbox (actions must see the folder as it is,
+/// including messages another client or instance showed the person) and checks that it
+/// still has the UIDVALIDITY the page was made with, when the page said.
 async fn open(imap: &mut Connection, wire: &str, validity: Option<u32>) -> Result<(), ActionError> {
-    select(imap, wire).await?;
+    sync(imap, wire).await?;
     let now = imap.selected.as_ref().map(|s| s.uid_validity);
     match validity {
         Some(expected) if now != Some(expected) => Err(ActionError::Renumbered),
@@ -132,7 +133,7 @@ async fn remove(imap: &mut Connection, uids: &UidSet) -> Result<(), ImapError> {
 /// Deletes everything in `wire` (emptying Trash or Junk). Messages arriving meanwhile are
 /// not marked, so they stay.
 pub async fn empty(imap: &mut Connection, wire: &str) -> Result<u32, ActionError> {
-    let count = select(imap, wire).await?;
+    let count = sync(imap, wire).await?;
     if count > 0 {
         uid_store(imap, &UidSet::All, "+FLAGS.SILENT (\\Deleted)").await?;
         imap.session
