@@ -28,3 +28,4 @@ mod reading;
 mod search;
 mod security;
 mod sessions;
+mod sync;
