@@ -26,7 +26,7 @@ pub struct Connection {
     /// The server reported a change to the selected mailbox (or the view of it was lost)
     /// since [`Connection::take_changed`] was last asked: what was remembered of the
     /// folder's counts is stale.
-    changed: bool,
+    pub(super) changed: bool,
 }
 
 impl Connection {

@@ -10,7 +10,7 @@ use async_imap::imap_proto::{MailboxDatum, Response};
 use async_imap::types::Fetch;
 use futures::TryStreamExt;
 
-use super::command::{self, Command, Literals};
+use super::command::{self, Command};
 use super::connection::Connection;
 use super::search::{self, Criteria};
 use super::uid_set::UidSet;
@@ -112,16 +112,11 @@ pub async fn sorted_uids(
         sort.syntax(&order.program()).syntax("UTF-8");
         sort.append(&criteria.cloned().unwrap_or_default().keys());
         let mut uids = Vec::new();
-        command::run(
-            &mut imap.session,
-            &sort,
-            Literals::of(&imap.caps),
-            |response| {
-                if let Response::MailboxData(MailboxDatum::Sort(found)) = response {
-                    uids.extend(found);
-                }
-            },
-        )
+        command::run_on(imap, &sort, |response| {
+            if let Response::MailboxData(MailboxDatum::Sort(found)) = response {
+                uids.extend(found);
+            }
+        })
         .await?;
         return Ok(Sorted::Uids(uids));
     }

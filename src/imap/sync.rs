@@ -9,14 +9,15 @@
 //! connection, a search across folders, a folder renamed or deleted, or a view lost because
 //! the server said more than async-imap queues.
 //!
-//! The NOOP's answers are read here, response by response, rather than through async-imap's
-//! queue of unilateral responses, which keeps only 100 and drops the rest silently.
+//! The NOOP's answers are read response by response ([`command::run_on`]), rather than
+//! through async-imap's queue of unilateral responses, which keeps only 100 and drops the
+//! rest silently.
 
 use async_imap::error::Error as ImapError;
-use async_imap::imap_proto::{Response, Status};
 
+use super::command::{self, Command};
 use super::connection::Connection;
-use super::selected::{Change, Selected};
+use super::selected::Selected;
 
 /// SELECTs `wire_name` and starts a fresh view of it; returns the number of messages.
 pub async fn select(imap: &mut Connection, wire_name: &str) -> Result<u32, ImapError> {
@@ -70,34 +71,7 @@ pub async fn refresh(imap: &mut Connection) -> Result<bool, ImapError> {
 
 /// NOOP, applying every response it provokes to the view; whether messages arrived.
 async fn noop(imap: &mut Connection) -> Result<bool, ImapError> {
-    let tag = imap.session.run_command("NOOP").await?;
-    let mut arrived = false;
-    loop {
-        let Some(response) = imap.session.read_response().await? else {
-            return Err(ImapError::ConnectionLost);
-        };
-        match response.parsed() {
-            Response::Done {
-                tag: done,
-                status,
-                outcome,
-            } if *done == tag => {
-                let said = || {
-                    outcome
-                        .information
-                        .as_deref()
-                        .unwrap_or_default()
-                        .to_owned()
-                };
-                return match status {
-                    Status::Ok => Ok(arrived),
-                    Status::No => Err(ImapError::No(said())),
-                    _ => Err(ImapError::Bad(said())),
-                };
-            }
-            other => arrived |= imap.note(other) == Some(Change::Arrived),
-        }
-    }
+    command::run_on(imap, &Command::new("NOOP"), |_| {}).await
 }
 
 #[cfg(test)]
@@ -206,5 +180,24 @@ mod tests {
         let seen = seen.lock().unwrap();
         assert_eq!(seen.last().unwrap(), "SELECT \"INBOX\"", "{seen:?}");
         assert!(!imap.selected.unwrap().stale);
+    }
+
+    #[tokio::test]
+    async fn an_expunge_in_the_middle_of_a_search_is_kept() {
+        fn expunging(command: &str) -> &'static str {
+            match command {
+                c if c.starts_with("UID SEARCH") => "* 3 EXPUNGE\r\n* SEARCH 1 2\r\n",
+                "NOOP" => "",
+                c => inbox_server(c),
+            }
+        }
+        let (mut imap, _) = scripted(expunging).await;
+        sync(&mut imap, "INBOX").await.unwrap();
+
+        let found = crate::imap::search::uids(&mut imap, &Default::default()).await;
+
+        assert_eq!(found.unwrap(), [1, 2]);
+        assert_eq!(sync(&mut imap, "INBOX").await.unwrap(), 9);
+        assert!(imap.take_changed());
     }
 }
