@@ -68,6 +68,11 @@ impl Capabilities {
         self.0.contains(&name.to_ascii_uppercase())
     }
 
+    /// Stops counting on `name`, which the server advertised but refused.
+    pub fn forget(&mut self, name: &str) {
+        self.0.remove(&name.to_ascii_uppercase());
+    }
+
     /// A server's capabilities as named, for tests against scripted servers.
     #[cfg(test)]
     pub(crate) fn of(names: &[&str]) -> Capabilities {

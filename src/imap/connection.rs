@@ -27,6 +27,9 @@ pub struct Connection {
     /// since [`Connection::take_changed`] was last asked: what was remembered of the
     /// folder's counts is stale.
     pub(super) changed: bool,
+    /// QRESYNC (RFC 7162) is ENABLEd: expunges come as one VANISHED line per batch, and
+    /// FETCH answers carry MODSEQ.
+    pub(super) qresync: bool,
 }
 
 impl Connection {
@@ -48,6 +51,7 @@ impl Connection {
             caps,
             selected: None,
             changed: false,
+            qresync: false,
         })
     }
 
@@ -115,6 +119,7 @@ impl Connection {
             caps: Capabilities::default(),
             selected: None,
             changed: false,
+            qresync: false,
         }
     }
 }

@@ -22,6 +22,7 @@ use super::selected::Selected;
 /// SELECTs `wire_name` and starts a fresh view of it; returns the number of messages.
 pub async fn select(imap: &mut Connection, wire_name: &str) -> Result<u32, ImapError> {
     imap.selected = None;
+    enable_qresync(imap).await?;
     let mailbox = imap.session.select(wire_name).await?;
     imap.selected = Some(Selected::new(wire_name, &mailbox));
     Ok(mailbox.exists)
@@ -37,6 +38,30 @@ pub async fn ensure_selected(imap: &mut Connection, wire_name: &str) -> Result<u
             Ok(imap.selected.as_ref().map_or(0, |s| s.uid_validity))
         }
     }
+}
+
+/// ENABLEs QRESYNC once per connection where the server has it: a mass expunge by another
+/// program then comes as one VANISHED line instead of an EXPUNGE per message (which could
+/// overflow async-imap's queue and cost a SELECT), and every FETCH answer carries the MODSEQ
+/// that keeps HIGHESTMODSEQ current. (Must precede the SELECT it applies to.)
+async fn enable_qresync(imap: &mut Connection) -> Result<(), ImapError> {
+    if imap.qresync || !imap.caps.has("QRESYNC") {
+        return Ok(());
+    }
+    // A refusal costs only the extension: the connection works as before.
+    match imap
+        .session
+        .run_command_and_check_ok("ENABLE QRESYNC")
+        .await
+    {
+        Ok(()) => imap.qresync = true,
+        Err(ImapError::No(said) | ImapError::Bad(said)) => {
+            tracing::debug!(said = %said.trim(), "server refused ENABLE QRESYNC");
+            imap.caps.forget("QRESYNC");
+        }
+        Err(e) => return Err(e),
+    }
+    Ok(())
 }
 
 /// Makes `wire_name` the selected mailbox, up to date with everything the server has told
@@ -199,5 +224,53 @@ mod tests {
         assert_eq!(found.unwrap(), [1, 2]);
         assert_eq!(sync(&mut imap, "INBOX").await.unwrap(), 9);
         assert!(imap.take_changed());
+    }
+
+    #[tokio::test]
+    async fn qresync_is_enabled_once_per_connection_before_the_first_select() {
+        let (mut imap, seen) = scripted(inbox_server).await;
+        imap.caps = crate::imap::Capabilities::of(&["CONDSTORE", "QRESYNC"]);
+
+        sync(&mut imap, "INBOX").await.unwrap();
+        sync(&mut imap, "Sent").await.unwrap();
+        select(&mut imap, "INBOX").await.unwrap();
+
+        assert_eq!(
+            *seen.lock().unwrap(),
+            [
+                "ENABLE QRESYNC",
+                "SELECT \"INBOX\"",
+                "SELECT \"Sent\"",
+                "SELECT \"INBOX\""
+            ]
+        );
+    }
+
+    #[tokio::test]
+    async fn a_server_without_qresync_is_not_asked_to_enable_it() {
+        let (mut imap, seen) = scripted(inbox_server).await;
+        imap.caps = crate::imap::Capabilities::of(&["CONDSTORE"]);
+
+        sync(&mut imap, "INBOX").await.unwrap();
+
+        assert_eq!(*seen.lock().unwrap(), ["SELECT \"INBOX\""]);
+    }
+
+    #[tokio::test]
+    async fn a_refused_enable_is_not_asked_again() {
+        let (mut imap, seen) = fake_server(|tag, command| match command {
+            "ENABLE QRESYNC" => format!("{tag} BAD not here\r\n"),
+            c => format!("{}{tag} OK done\r\n", inbox_server(c)),
+        })
+        .await;
+        imap.caps = crate::imap::Capabilities::of(&["QRESYNC"]);
+
+        sync(&mut imap, "INBOX").await.unwrap();
+        sync(&mut imap, "Sent").await.unwrap();
+
+        assert_eq!(
+            *seen.lock().unwrap(),
+            ["ENABLE QRESYNC", "SELECT \"INBOX\"", "SELECT \"Sent\""]
+        );
     }
 }
