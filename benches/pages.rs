@@ -19,8 +19,18 @@
 //! |--------------------|---------------------------------------|----------------------------------------------|
 //! | sign-in            | GET /login, POST /login until the 303 | TCP + TLS + greeting + LOGIN                 |
 //! | list page 1        | GET /mail/INBOX                       | SELECT INBOX + FETCH of the newest 50        |
+//! | list page 1 (sync) | GET /mail/INBOX                       | NOOP + FETCH of the newest 50, one connection|
 //! | list middle page   | GET /mail/INBOX?page=100              | SELECT INBOX + FETCH 5001:5050               |
 //! | open plain message | GET /mail/INBOX/{uid} of the newest   | UID FETCH structure+header, UID FETCH text   |
+//! | page 1, new mail   | GET of a 10,000-message folder        | NOOP + FETCH of the newest 50                |
+//!
+//! The SELECT floor is what a client that re-selects for every page pays; the NOOP floor is
+//! what one that keeps its folder selected and asks what changed pays (desktop clients,
+//! and Posta). "page 1, new mail": before every timed step, untimed, another client APPENDs a
+//! message to the folder, so each page is the first after new mail: the case in which a
+//! re-SELECT makes Dovecot re-read the whole folder. That folder is carol's `Bench 10k`
+//! (filled once to 10,000 messages by APPEND, its appended messages expunged at the end),
+//! never alice's, whose mail the other scenarios only read.
 //!
 //! List fetches ask for `(UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE BODYSTRUCTURE)`, as Posta
 //! does. Untimed around sign-in: each Posta session is signed out (POST /logout) and each floor
@@ -35,11 +45,12 @@ use std::time::Duration;
 use anyhow::{Context, Result, ensure};
 use async_imap::types::Fetch;
 use futures::TryStreamExt;
+use tokio::sync::Mutex;
 
 use harness::{
     Browser, Credentials, DEFAULT_ITERS, Floor, ImapSession, Row, Stack, is_seen, iterations,
     posta_page, print_header, print_table, restore_unseen, rss, select_inbox, subject_links, timed,
-    uid_of,
+    uid_of, unsolicited_exists,
 };
 /// The list fetches exactly what Posta's message list fetches.
 const LIST_ITEMS: &str = "(UID FLAGS ENVELOPE INTERNALDATE RFC822.SIZE BODYSTRUCTURE)";
@@ -49,6 +60,10 @@ const PAGE_SIZE: u32 = 50;
 const MIDDLE_PAGE: u32 = 100;
 /// Subject of the newest message in the seeded 10,000-message INBOX.
 const NEWEST_SUBJECT: &str = "Привет из UTF-8";
+/// The folder new mail arrives in, in the account of [`Stack::writable_user`].
+const NEW_MAIL_FOLDER: &str = "Bench 10k";
+/// Messages it holds before the run.
+const NEW_MAIL_SIZE: u32 = 10_000;
 
 #[tokio::main]
 async fn main() -> Result<()> {
@@ -73,7 +88,8 @@ async fn main() -> Result<()> {
 
     let middle = format!("/mail/INBOX?page={MIDDLE_PAGE}");
     let skip = (MIDDLE_PAGE - 1) * PAGE_SIZE;
-    let rows = [
+    let mut exists = total;
+    let mut rows = vec![
         Row::measure(
             "sign-in",
             iters,
@@ -86,6 +102,13 @@ async fn main() -> Result<()> {
             iters,
             async || posta_page(&browser, "/mail/INBOX").await,
             async || floor_page(&mut imap, 0).await,
+        )
+        .await?,
+        Row::measure(
+            "list page 1 (sync)",
+            iters,
+            async || posta_page(&browser, "/mail/INBOX").await,
+            async || floor_noop_page(&mut imap, &mut exists).await,
         )
         .await?,
         Row::measure(
@@ -103,16 +126,58 @@ async fn main() -> Result<()> {
         )
         .await?,
     ];
-    print_table(&rows);
-
-    println!();
-    println!("process RSS after:  {}", rss());
     restore_unseen(&mut imap, uid, was_seen).await?;
     browser.sign_out().await?;
     imap.logout()
         .await
         .context("logging out of the floor session")?;
+
+    rows.push(new_mail_row(&stack, &base, iters).await?);
+    print_table(&rows);
+
+    println!();
+    println!("process RSS after:  {}", rss());
     Ok(())
+}
+
+/// Page 1 of a 10,000-message folder right after new mail, Posta against NOOP + FETCH.
+async fn new_mail_row(stack: &Stack, base: &str, iters: usize) -> Result<Row> {
+    let user = stack.writable_user.clone();
+    let floor = Floor::new(stack, &user).await?;
+    let mut sender = floor.log_in().await?;
+    let first_new = harness::fill_folder(&mut sender, NEW_MAIL_FOLDER, NEW_MAIL_SIZE).await?;
+    // Another client, shared by both sides: the n-th message it delivers is numbered n.
+    let sender = Mutex::new((sender, 0));
+    let arrive = async || -> Result<()> {
+        let mut guard = sender.lock().await;
+        let (client, arrivals) = &mut *guard;
+        *arrivals += 1;
+        harness::append_one(client, NEW_MAIL_FOLDER, *arrivals).await
+    };
+    let mut imap = floor.log_in().await?;
+    let mut exists = imap.select(NEW_MAIL_FOLDER).await?.exists;
+    let browser = Browser::new(base)?;
+    browser.sign_in(&user).await?;
+    let path = format!("/mail/{}", NEW_MAIL_FOLDER.replace(' ', "%20"));
+    let row = Row::measure(
+        "page 1, new mail",
+        iters,
+        async || {
+            arrive().await?;
+            posta_page(&browser, &path).await
+        },
+        async || {
+            arrive().await?;
+            floor_noop_page(&mut imap, &mut exists).await
+        },
+    )
+    .await?;
+    browser.sign_out().await?;
+    imap.logout().await?;
+    let (mut sender, _) = sender.into_inner();
+    harness::expunge_from(&mut sender, NEW_MAIL_FOLDER, first_new).await?;
+    sender.logout().await?;
+    Ok(row)
 }
 
 // ------------------------------------------------------------------------------ scenarios
@@ -146,26 +211,49 @@ async fn floor_sign_in(floor: &Floor) -> Result<Duration> {
 
 /// SELECT + one page of list items, `skip` messages back from the newest.
 async fn floor_page(imap: &mut ImapSession, skip: u32) -> Result<Duration> {
-    let (took, count) = timed(async {
+    timed_page(async {
         let total = select_inbox(imap).await?;
         let high = total
             .checked_sub(skip)
             .filter(|&h| h > 0)
             .context("page beyond the mailbox")?;
-        let low = high.saturating_sub(PAGE_SIZE - 1).max(1);
-        let fetches: Vec<Fetch> = imap
-            .fetch(format!("{low}:{high}"), LIST_ITEMS)
-            .await?
-            .try_collect()
-            .await?;
-        Ok(fetches.len())
+        fetch_page(imap, high).await
     })
-    .await?;
+    .await
+}
+
+/// NOOP (applying the EXISTS it reports to `exists`) + the newest page of list items, on a
+/// connection that keeps its folder selected.
+async fn floor_noop_page(imap: &mut ImapSession, exists: &mut u32) -> Result<Duration> {
+    timed_page(async {
+        imap.noop().await?;
+        if let Some(n) = unsolicited_exists(imap) {
+            *exists = n;
+        }
+        fetch_page(imap, *exists).await
+    })
+    .await
+}
+
+/// Times `page`, which must fetch a whole page.
+async fn timed_page(page: impl Future<Output = Result<usize>>) -> Result<Duration> {
+    let (took, count) = timed(page).await?;
     ensure!(
         count == PAGE_SIZE as usize,
         "the page fetched {count} messages"
     );
     Ok(took)
+}
+
+/// The list items of the page whose newest message is `high`; how many came.
+async fn fetch_page(imap: &mut ImapSession, high: u32) -> Result<usize> {
+    let low = high.saturating_sub(PAGE_SIZE - 1).max(1);
+    let fetches: Vec<Fetch> = imap
+        .fetch(format!("{low}:{high}"), LIST_ITEMS)
+        .await?
+        .try_collect()
+        .await?;
+    Ok(fetches.len())
 }
 
 /// Structure and header, then the text, of a single-part message in the selected mailbox.

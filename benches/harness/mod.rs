@@ -12,7 +12,7 @@ use std::time::{Duration, Instant};
 
 use anyhow::{Context, Result, bail, ensure};
 use async_imap::Session;
-use async_imap::types::{Fetch, Flag};
+use async_imap::types::{Fetch, Flag, UnsolicitedResponse};
 use async_native_tls::{TlsConnector, TlsStream};
 use futures::TryStreamExt;
 use posta::app::Application;
@@ -36,6 +36,9 @@ pub struct Stack {
     pub ca: PathBuf,
     /// The 10,000-message user.
     pub big_inbox_user: Credentials,
+    /// A user whose mail benches may change: carol, who otherwise only receives mail (tests
+    /// find it by subject).
+    pub writable_user: Credentials,
 }
 
 #[derive(Clone, Debug)]
@@ -86,6 +89,10 @@ impl Stack {
             big_inbox_user: Credentials::new(
                 &get("POSTA_TEST_BIG_USER")?,
                 &get("POSTA_TEST_BIG_PASSWORD")?,
+            ),
+            writable_user: Credentials::new(
+                &format!("carol@{}", get("POSTA_TEST_DOMAIN")?),
+                "carol-pass",
             ),
         })
     }
@@ -287,6 +294,68 @@ impl Floor {
 /// SELECTs the INBOX and returns how many messages it holds.
 pub async fn select_inbox(imap: &mut ImapSession) -> Result<u32> {
     Ok(imap.select("INBOX").await?.exists)
+}
+
+/// The last `* n EXISTS` the server sent unprompted since this was last asked.
+pub fn unsolicited_exists(imap: &mut ImapSession) -> Option<u32> {
+    let mut exists = None;
+    while let Ok(response) = imap.unsolicited_responses.try_recv() {
+        match response {
+            UnsolicitedResponse::Exists(n) => exists = Some(n),
+            UnsolicitedResponse::Expunge(_) => exists = exists.map(|n: u32| n - 1),
+            _ => {}
+        }
+    }
+    exists
+}
+
+/// A small message, as new mail.
+fn new_mail(n: u32) -> String {
+    format!(
+        "From: Bench <bench@example.org>\r\nTo: carol@posta.test\r\n\
+         Subject: Bench message {n}\r\nMessage-ID: <bench-{n}@example.org>\r\n\
+         Date: Mon, 1 Jan 2024 00:00:00 +0000\r\n\r\nNew mail number {n}.\r\n"
+    )
+}
+
+/// Another client delivering one message to `folder`.
+pub async fn append_one(imap: &mut ImapSession, folder: &str, n: u32) -> Result<()> {
+    imap.append(folder, None, None, new_mail(n).as_bytes())
+        .await
+        .context("APPEND of new mail")
+}
+
+/// Creates `folder` if needed and APPENDs until it holds `size` messages (once: later runs
+/// find it full). Returns its UIDNEXT after filling: messages from there on are the run's.
+pub async fn fill_folder(imap: &mut ImapSession, folder: &str, size: u32) -> Result<u32> {
+    let _ = imap.create(folder).await;
+    let mailbox = imap.examine(folder).await?;
+    if mailbox.exists < size {
+        println!("filling {folder} to {size} messages (once)");
+        for n in mailbox.exists..size {
+            append_one(imap, folder, n).await?;
+        }
+    }
+    let mailbox = imap.examine(folder).await?;
+    mailbox
+        .uid_next
+        .with_context(|| format!("no UIDNEXT for {folder}"))
+}
+
+/// Expunges the messages of `folder` from UID `first` on: what the run appended.
+pub async fn expunge_from(imap: &mut ImapSession, folder: &str, first: u32) -> Result<()> {
+    imap.select(folder).await?;
+    let set = format!("{first}:*");
+    imap.uid_store(&set, "+FLAGS.SILENT (\\Deleted)")
+        .await?
+        .try_collect::<Vec<_>>()
+        .await?;
+    imap.uid_expunge(&set)
+        .await?
+        .try_collect::<Vec<_>>()
+        .await?;
+    imap.close().await?;
+    Ok(())
 }
 
 /// `UID FETCH uid items`, all responses collected.

@@ -100,13 +100,18 @@ impl AccountSession {
         self.commands.connector()
     }
 
-    /// Runs `op` on the command connection (see [`Client::run`]); counts as activity.
+    /// Runs `op` on the command connection (see [`Client::run`]); counts as activity. When
+    /// the server reported changes to the selected folder meanwhile (new mail, expunges,
+    /// flags set elsewhere), the folder counts remembered are forgotten.
     pub async fn run<T>(
         &self,
         op: impl for<'c> Fn(&'c mut Connection) -> BoxFuture<'c, Result<T, ImapError>>,
     ) -> Result<T, MailError> {
         self.activity.touch();
         let result = self.commands.run(op).await;
+        if self.commands.take_changed() {
+            self.caches.forget_folders();
+        }
         self.activity.touch();
         result
     }
@@ -211,5 +216,77 @@ impl AccountSession {
     /// Ends every connection (sign-out or expiry), after any command in progress.
     pub async fn close(&self) {
         self.commands.close().await;
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::account::caches::SharedCaches;
+    use crate::credentials::{EmailAddress, Password};
+    use crate::imap::fake_server::fake_server;
+    use crate::imap::sync::sync;
+    use crate::upstream::{Security, Upstream};
+
+    /// A session over a server whose INBOX gets a message before every NOOP.
+    async fn session_with_growing_inbox() -> AccountSession {
+        let (connection, _) = fake_server(|tag, command| {
+            let untagged = match command {
+                c if c.starts_with("SELECT") => "* 10 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n",
+                "NOOP" => "* 11 EXISTS\r\n",
+                _ => "",
+            };
+            format!("{untagged}{tag} OK done\r\n")
+        })
+        .await;
+        let credentials = Credentials {
+            email: EmailAddress::parse("ada@posta.test").unwrap(),
+            login: "ada".into(),
+            password: Password::new("secret".into()),
+            imap: Upstream::new("127.0.0.1", 1, Security::Insecure),
+            smtp: None,
+        };
+        let connector = Connector {
+            extra_ca: None,
+            timeout: Duration::from_secs(5),
+            refuse_private: false,
+        };
+        let shared = Arc::new(SharedCaches::new(Duration::from_secs(60)));
+        AccountSession::new(
+            credentials,
+            connector,
+            connection,
+            Caches::new(1, shared),
+            UploadMemory::new(1 << 20),
+        )
+    }
+
+    async fn sync_inbox(session: &AccountSession) -> u32 {
+        session
+            .run(|imap| Box::pin(sync(imap, "INBOX")))
+            .await
+            .unwrap()
+    }
+
+    #[tokio::test]
+    async fn folder_counts_are_forgotten_when_a_sync_reports_new_mail() {
+        let session = session_with_growing_inbox().await;
+        assert_eq!(sync_inbox(&session).await, 10);
+        session.cache_folders(Arc::new(FolderList::default()));
+
+        assert_eq!(sync_inbox(&session).await, 11);
+
+        assert!(session.cached_folders().is_none(), "the counts were stale");
+    }
+
+    #[tokio::test]
+    async fn folder_counts_stay_while_nothing_changes() {
+        let session = session_with_growing_inbox().await;
+        session.cache_folders(Arc::new(FolderList::default()));
+
+        // A first SELECT reports nothing new about a folder already counted.
+        sync_inbox(&session).await;
+
+        assert!(session.cached_folders().is_some());
     }
 }

@@ -8,11 +8,12 @@
 //! originals are only expunged when nothing else in the folder is marked, else left marked.
 
 use async_imap::error::Error as ImapError;
+use async_imap::imap_proto::Response;
 use futures::TryStreamExt;
 
 use super::connection::Connection;
-use super::listing::select;
 use super::purpose::Purpose;
+use super::sync::sync;
 pub use super::uid_set::UidSet;
 
 /// A flag a person sets or clears.
@@ -33,10 +34,11 @@ pub enum ActionError {
     Imap(#[from] ImapError),
 }
 
-/// SELECTs `wire` afresh (actions must see the folder as it is) and checks that it still
-/// has the UIDVALIDITY the page was made with, when the page said.
+/// Brings `wire` up to date as the selected mailbox (actions must see the folder as it is,
+/// including messages another client or instance showed the person) and checks that it
+/// still has the UIDVALIDITY the page was made with, when the page said.
 async fn open(imap: &mut Connection, wire: &str, validity: Option<u32>) -> Result<(), ActionError> {
-    select(imap, wire).await?;
+    sync(imap, wire).await?;
     let now = imap.selected.as_ref().map(|s| s.uid_validity);
     match validity {
         Some(expected) if now != Some(expected) => Err(ActionError::Renumbered),
@@ -108,21 +110,12 @@ pub async fn delete_forever(
 async fn remove(imap: &mut Connection, uids: &UidSet) -> Result<(), ImapError> {
     uid_store(imap, uids, "+FLAGS.SILENT (\\Deleted)").await?;
     if imap.caps.has("UIDPLUS") {
-        imap.session
-            .uid_expunge(uids.to_string())
-            .await?
-            .try_collect::<Vec<_>>()
-            .await?;
-        return Ok(());
+        return expunge(imap, Some(uids)).await;
     }
     imap.expect(Purpose::Uids);
     let marked = imap.session.uid_search("DELETED").await?;
     if marked.iter().all(|&uid| uids.contains(uid)) {
-        imap.session
-            .expunge()
-            .await?
-            .try_collect::<Vec<_>>()
-            .await?;
+        expunge(imap, None).await?;
     } else {
         tracing::info!(
             "not expunging: another client marked messages \\Deleted and the server has no UIDPLUS"
@@ -134,16 +127,32 @@ async fn remove(imap: &mut Connection, uids: &UidSet) -> Result<(), ImapError> {
 /// Deletes everything in `wire` (emptying Trash or Junk). Messages arriving meanwhile are
 /// not marked, so they stay.
 pub async fn empty(imap: &mut Connection, wire: &str) -> Result<u32, ActionError> {
-    let count = select(imap, wire).await?;
+    let count = sync(imap, wire).await?;
     if count > 0 {
         uid_store(imap, &UidSet::All, "+FLAGS.SILENT (\\Deleted)").await?;
-        imap.session
-            .expunge()
-            .await?
-            .try_collect::<Vec<_>>()
-            .await?;
+        expunge(imap, None).await?;
     }
     Ok(count)
+}
+
+/// EXPUNGE, or UID EXPUNGE of `uids`, telling the view of the selected folder of each
+/// message gone: async-imap hands the EXPUNGE answers to the caller instead of queueing
+/// them, and the next NOOP does not report them again.
+async fn expunge(imap: &mut Connection, uids: Option<&UidSet>) -> Result<(), ImapError> {
+    let gone: Vec<u32> = match uids {
+        Some(uids) => {
+            imap.session
+                .uid_expunge(uids.to_string())
+                .await?
+                .try_collect()
+                .await?
+        }
+        None => imap.session.expunge().await?.try_collect().await?,
+    };
+    for sequence in gone {
+        imap.note(&Response::Expunge(sequence));
+    }
+    Ok(())
 }
 
 /// Creates a folder (and subscribes it, so mail programs that list subscribed folders show
@@ -152,4 +161,33 @@ pub async fn create_folder(imap: &mut Connection, wire: &str) -> Result<(), Imap
     imap.session.create(wire).await?;
     imap.session.subscribe(wire).await?;
     Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::imap::fake_server::fake_server;
+    use crate::imap::sync::sync;
+
+    #[tokio::test]
+    async fn messages_posta_expunges_leave_the_next_page_counting_right() {
+        let (mut imap, _) = fake_server(|tag, command| {
+            let untagged = match command {
+                c if c.starts_with("SELECT") => "* 10 EXISTS\r\n* OK [UIDVALIDITY 7] v\r\n",
+                c if c.starts_with("UID EXPUNGE") => "* 3 EXPUNGE\r\n* 3 EXPUNGE\r\n",
+                c if c.starts_with("EXPUNGE") => "* 1 EXPUNGE\r\n",
+                _ => "",
+            };
+            format!("{untagged}{tag} OK done\r\n")
+        })
+        .await;
+        imap.caps = crate::imap::Capabilities::of(&["UIDPLUS"]);
+
+        delete_forever(&mut imap, "INBOX", Some(7), &UidSet::Some(vec![3, 4]))
+            .await
+            .unwrap();
+        assert_eq!(sync(&mut imap, "INBOX").await.unwrap(), 8);
+        empty(&mut imap, "INBOX").await.unwrap();
+        assert_eq!(sync(&mut imap, "INBOX").await.unwrap(), 7);
+    }
 }

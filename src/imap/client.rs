@@ -8,6 +8,7 @@
 //! the account session's business); a person may hold several, e.g. one for commands and one
 //! that IDLEs.
 
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::{Arc, Mutex as SyncMutex};
 use std::time::{Duration, Instant};
 
@@ -51,6 +52,8 @@ pub struct Client {
     connection: Mutex<Option<Connection>>,
     /// When a command last ran: drives the idle close.
     last_used: SyncMutex<Instant>,
+    /// A command saw the selected mailbox change (see [`Client::take_changed`]).
+    changed: AtomicBool,
 }
 
 impl Client {
@@ -61,6 +64,7 @@ impl Client {
             connector,
             connection: Mutex::new(None),
             last_used: SyncMutex::new(Instant::now()),
+            changed: AtomicBool::new(false),
         }
     }
 
@@ -103,7 +107,7 @@ impl Client {
                     Connection::open(&self.credentials, &self.connector).await?
                 }
             };
-            connection.drain_unsolicited();
+            connection.absorb_unsolicited();
             // Whatever the last operation expected, this one starts from the default caps.
             connection.expect(Purpose::Command);
             let limit = self.connector.timeout;
@@ -125,11 +129,33 @@ impl Client {
                     if !result.as_ref().is_err_and(is_connection_lost) {
                         *guard = Some(connection);
                     }
+                    self.note_changes(guard.as_mut(), reopened);
                     self.touch();
                     return result.map_err(MailError::from);
                 }
             }
         }
+    }
+
+    /// Remembers whether the selected mailbox changed (what the command provoked included),
+    /// or may have: a re-opened connection cannot tell what happened while it was away.
+    fn note_changes(&self, connection: Option<&mut Connection>, reopened: bool) {
+        let changed = match connection {
+            Some(connection) => {
+                connection.absorb_unsolicited();
+                connection.take_changed()
+            }
+            None => false,
+        };
+        if changed || reopened {
+            self.changed.store(true, Ordering::Relaxed);
+        }
+    }
+
+    /// Whether a command saw the selected mailbox change since this was last asked: what
+    /// was remembered of folder counts is stale.
+    pub fn take_changed(&self) -> bool {
+        self.changed.swap(false, Ordering::Relaxed)
     }
 
     fn touch(&self) {

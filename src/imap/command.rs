@@ -14,6 +14,8 @@ use async_imap::error::Error as ImapError;
 use async_imap::imap_proto::{Response, Status};
 
 use super::connect::Capabilities;
+use super::connection::Connection;
+use super::selected::Change;
 
 /// Non-synchronizing literals may be this long under LITERAL- (RFC 7888).
 const LITERAL_MINUS_MAX: usize = 4096;
@@ -174,9 +176,32 @@ impl fmt::Debug for Command {
     }
 }
 
+/// [`run`] on a connection, whose view of the selected mailbox is told every response too:
+/// a server may report new mail or expunges in the middle of any UID command's answers, and
+/// one missed would leave the view's count wrong. Whether new messages arrived.
+pub async fn run_on(
+    imap: &mut Connection,
+    command: &Command,
+    mut each: impl FnMut(&Response<'_>),
+) -> Result<bool, ImapError> {
+    let literals = Literals::of(&imap.caps);
+    let (mut changed, mut arrived) = (false, false);
+    let selected = &mut imap.selected;
+    let result = run(&mut imap.session, command, literals, |response| {
+        each(response);
+        if let Some(change) = selected.as_mut().and_then(|s| s.apply(response)) {
+            changed = true;
+            arrived |= change == Change::Arrived;
+        }
+    })
+    .await;
+    imap.changed |= changed;
+    result.map(|()| arrived)
+}
+
 /// Sends `command` and passes every untagged response to `each` until the server completes
 /// it; a NO or BAD completion is an error. Unilateral responses (EXISTS, EXPUNGE…) reach
-/// `each` too, and callers ignore what they did not ask for: the list SELECTs afresh anyway.
+/// `each` too: on a connection, use [`run_on`], which keeps them.
 pub async fn run<T>(
     session: &mut Session<T>,
     command: &Command,

@@ -71,6 +71,17 @@ impl Capabilities {
     pub fn has(&self, name: &str) -> bool {
         self.0.contains(&name.to_ascii_uppercase())
     }
+
+    /// Stops counting on `name`, which the server advertised but refused.
+    pub fn forget(&mut self, name: &str) {
+        self.0.remove(&name.to_ascii_uppercase());
+    }
+
+    /// A server's capabilities as named, for tests against scripted servers.
+    #[cfg(test)]
+    pub(crate) fn of(names: &[&str]) -> Capabilities {
+        Capabilities(names.iter().map(|n| n.to_ascii_uppercase()).collect())
+    }
 }
 
 /// Everything needed to reach a server, minus who is logging in.

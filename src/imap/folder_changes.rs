@@ -121,42 +121,23 @@ pub async fn set_subscribed(
 
 #[cfg(test)]
 mod tests {
-    use std::sync::{Arc, Mutex};
-
-    use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
-    use tokio::net::TcpListener;
-
     use super::*;
     use crate::imap::actions::create_folder;
+    use crate::imap::fake_server::{self, Seen};
     use crate::imap::folder_name::full_name;
 
     /// A server that says OK to everything (NO to commands containing `refuse`) and keeps
     /// every command line it read, so tests see exactly what went on the wire.
-    async fn fake_server() -> (Connection, Arc<Mutex<Vec<String>>>) {
-        let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-        let address = listener.local_addr().unwrap();
-        let seen = Arc::new(Mutex::new(Vec::new()));
-        let log = seen.clone();
-        tokio::spawn(async move {
-            let (socket, _) = listener.accept().await.unwrap();
-            let (read, mut write) = socket.into_split();
-            write.write_all(b"* OK fake IMAP ready\r\n").await.unwrap();
-            let mut lines = BufReader::new(read).lines();
-            while let Ok(Some(line)) = lines.next_line().await {
-                let (tag, command) = line.split_once(' ').unwrap_or((&line, ""));
-                let verdict = if command.contains("refuse") {
-                    "NO [CANNOT] refused"
-                } else {
-                    "OK done"
-                };
-                let reply = format!("{tag} {verdict}\r\n");
-                log.lock().unwrap().push(command.to_owned());
-                write.write_all(reply.as_bytes()).await.unwrap();
-            }
-        });
-        let imap = Connection::scripted(address).await;
-        seen.lock().unwrap().clear();
-        (imap, seen)
+    async fn fake_server() -> (Connection, Seen) {
+        fake_server::fake_server(|tag, command| {
+            let verdict = if command.contains("refuse") {
+                "NO [CANNOT] refused"
+            } else {
+                "OK done"
+            };
+            format!("{tag} {verdict}\r\n")
+        })
+        .await
     }
 
     fn name(s: &str) -> MailboxName {

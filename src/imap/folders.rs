@@ -247,6 +247,9 @@ pub async fn list(imap: &mut Connection) -> Result<FolderList, ImapError> {
             } = response
             {
                 counts.insert(mailbox, status_counts(&attributes));
+            } else {
+                // News of the selected mailbox that came with the list.
+                imap.note_unsolicited(&response);
             }
         }
     } else {

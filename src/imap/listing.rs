@@ -9,8 +9,9 @@ use chrono::{DateTime, FixedOffset};
 use futures::TryStreamExt;
 
 use super::body_structure::{address_parts, to_part};
-use super::connection::{Connection, Selected};
+use super::connection::Connection;
 use super::purpose::Purpose;
+use super::sync::sync;
 use super::uid_set::UidSet;
 use crate::message::headers::decode_words;
 use crate::message::structure;
@@ -66,31 +67,6 @@ impl Page {
     }
 }
 
-/// SELECTs `wire_name` (always: the list must show what is there now) and remembers it.
-/// Returns the number of messages.
-pub async fn select(imap: &mut Connection, wire_name: &str) -> Result<u32, ImapError> {
-    imap.selected = None;
-    let mailbox = imap.session.select(wire_name).await?;
-    imap.selected = Some(Selected {
-        name: wire_name.to_owned(),
-        // A server without UIDVALIDITY (none seen in practice) never reuses cache entries
-        // across reconnects: 0 matches only itself.
-        uid_validity: mailbox.uid_validity.unwrap_or(0),
-    });
-    Ok(mailbox.exists)
-}
-
-/// SELECTs `wire_name` unless it is already the selected mailbox; returns its UIDVALIDITY.
-pub async fn ensure_selected(imap: &mut Connection, wire_name: &str) -> Result<u32, ImapError> {
-    match &imap.selected {
-        Some(s) if s.name == wire_name => Ok(s.uid_validity),
-        _ => {
-            select(imap, wire_name).await?;
-            Ok(imap.selected.as_ref().map_or(0, |s| s.uid_validity))
-        }
-    }
-}
-
 /// Sequence numbers `(low, high)` of page `number` (1-based, newest first) among `total`.
 pub fn window(total: u32, number: u32) -> Option<(u32, u32)> {
     let skip = (number.max(1) - 1).checked_mul(PAGE_SIZE)?;
@@ -113,7 +89,7 @@ pub fn page_count(total: u32) -> u32 {
 
 /// Fetches page `number` of `wire_name`, newest first.
 pub async fn page(imap: &mut Connection, wire_name: &str, number: u32) -> Result<Page, ImapError> {
-    let total = select(imap, wire_name).await?;
+    let total = sync(imap, wire_name).await?;
     let (page, _) = arrival_page(imap, total, number, true, "").await?;
     Ok(page)
 }

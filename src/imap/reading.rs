@@ -12,8 +12,8 @@ use futures::TryStreamExt;
 
 use super::body_structure::to_part;
 use super::connection::Connection;
-use super::listing::ensure_selected;
 use super::purpose::Purpose;
+use super::sync::{ensure_selected, refresh};
 use super::{MailboxName, MessageRef};
 use crate::message::structure::{self, Part, PartPath, Prefer, View};
 
@@ -285,8 +285,26 @@ pub(super) async fn still_names(
     Ok(ensure_selected(imap, &message.mailbox().wire()).await? == message.uid_validity())
 }
 
-/// One `UID FETCH` of one message; `None` when the server has no such UID.
+/// One `UID FETCH` of one message of the selected mailbox; `None` when the server has no
+/// such UID. A UID the session has not been told of yet (mail that arrived since the list
+/// was shown, a link from another tab or instance) answers nothing until the view is brought
+/// up to date: so before saying a message is gone, ask what changed, and look again if mail
+/// arrived.
 pub(super) async fn uid_fetch(
+    imap: &mut Connection,
+    uid: u32,
+    items: &str,
+) -> Result<Option<Fetch>, ImapError> {
+    if let Some(found) = uid_fetch_once(imap, uid, items).await? {
+        return Ok(Some(found));
+    }
+    if refresh(imap).await? {
+        return uid_fetch_once(imap, uid, items).await;
+    }
+    Ok(None)
+}
+
+async fn uid_fetch_once(
     imap: &mut Connection,
     uid: u32,
     items: &str,

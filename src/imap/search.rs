@@ -12,7 +12,7 @@ use async_imap::imap_proto::rfc4731::SearchReturnData;
 use async_imap::imap_proto::{MailboxDatum, Response};
 use chrono::{Datelike, NaiveDate};
 
-use super::command::{self, Command, Literals};
+use super::command::{self, Command};
 use super::connection::Connection;
 use super::purpose::Purpose;
 
@@ -112,22 +112,17 @@ pub async fn uids(imap: &mut Connection, criteria: &Criteria) -> Result<Vec<u32>
     search.append(&keys);
     let mut found = Vec::new();
     imap.expect(Purpose::Uids);
-    command::run(
-        &mut imap.session,
-        &search,
-        Literals::of(&imap.caps),
-        |response| match response {
-            Response::MailboxData(MailboxDatum::Search(uids)) => found.extend(uids),
-            Response::MailboxData(MailboxDatum::ESearch(e)) => {
-                for data in &e.data {
-                    if let SearchReturnData::All(ranges) = data {
-                        expand(ranges, &mut found);
-                    }
+    command::run_on(imap, &search, |response| match response {
+        Response::MailboxData(MailboxDatum::Search(uids)) => found.extend(uids),
+        Response::MailboxData(MailboxDatum::ESearch(e)) => {
+            for data in &e.data {
+                if let SearchReturnData::All(ranges) = data {
+                    expand(ranges, &mut found);
                 }
             }
-            _ => {}
-        },
-    )
+        }
+        _ => {}
+    })
     .await?;
     found.sort_unstable();
     found.dedup();
@@ -151,6 +146,7 @@ pub fn expand(ranges: &[RangeInclusive<u32>], out: &mut Vec<u32>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::imap::command::Literals;
 
     fn wire(criteria: &Criteria) -> String {
         criteria.keys().lines(Literals::Plus).concat()

@@ -10,7 +10,7 @@ use async_imap::imap_proto::{MailboxDatum, Response};
 use async_imap::types::Fetch;
 use futures::TryStreamExt;
 
-use super::command::{self, Command, Literals};
+use super::command::{self, Command};
 use super::connection::Connection;
 use super::purpose::Purpose;
 use super::search::{self, Criteria};
@@ -114,16 +114,11 @@ pub async fn sorted_uids(
         sort.append(&criteria.cloned().unwrap_or_default().keys());
         let mut uids = Vec::new();
         imap.expect(Purpose::Uids);
-        command::run(
-            &mut imap.session,
-            &sort,
-            Literals::of(&imap.caps),
-            |response| {
-                if let Response::MailboxData(MailboxDatum::Sort(found)) = response {
-                    uids.extend(found);
-                }
-            },
-        )
+        command::run_on(imap, &sort, |response| {
+            if let Response::MailboxData(MailboxDatum::Sort(found)) = response {
+                uids.extend(found);
+            }
+        })
         .await?;
         return Ok(Sorted::Uids(uids));
     }

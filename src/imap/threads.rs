@@ -9,7 +9,7 @@ use async_imap::error::Error as ImapError;
 use async_imap::imap_proto::rfc5256::Thread;
 use async_imap::imap_proto::{MailboxDatum, Response};
 
-use super::command::{self, Command, Literals};
+use super::command::{self, Command};
 use super::connection::Connection;
 use super::purpose::Purpose;
 use super::search::Criteria;
@@ -50,16 +50,11 @@ pub async fn server_threads(
     thread.append(&criteria.cloned().unwrap_or_default().keys());
     let mut threads: Vec<Thread> = Vec::new();
     imap.expect(Purpose::Uids);
-    command::run(
-        &mut imap.session,
-        &thread,
-        Literals::of(&imap.caps),
-        |response| {
-            if let Response::MailboxData(MailboxDatum::Thread(found)) = response {
-                threads.extend(found.iter().cloned());
-            }
-        },
-    )
+    command::run_on(imap, &thread, |response| {
+        if let Response::MailboxData(MailboxDatum::Thread(found)) = response {
+            threads.extend(found.iter().cloned());
+        }
+    })
     .await?;
     // Both algorithms list conversations oldest first.
     Ok(threads.iter().rev().map(conversation).collect())

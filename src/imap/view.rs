@@ -12,10 +12,11 @@ use async_imap::types::Fetch;
 use futures::TryStreamExt;
 
 use super::connection::Connection;
-use super::listing::{self, PAGE_SIZE, Page, Summary, page_count, select};
+use super::listing::{self, PAGE_SIZE, Page, Summary, page_count};
 use super::purpose::Purpose;
 use super::search::{self, Criteria};
 use super::sort::{self, Order, SortValue, Sorted};
+use super::sync::sync;
 use super::threads::{self, Conversation, Links};
 use super::uid_set::UidSet;
 
@@ -93,7 +94,7 @@ pub async fn folder_page(
     view: &ListRequest,
     number: u32,
 ) -> Result<Listing, ImapError> {
-    let exists = select(imap, wire).await?;
+    let exists = sync(imap, wire).await?;
     let mut notes = Vec::new();
     if view.threads {
         if let Some(algorithm) = threads::algorithm(imap) {

@@ -9,9 +9,9 @@ use futures::TryStreamExt;
 use super::MessageRef;
 use super::body_structure::address_parts;
 use super::connection::Connection;
-use super::listing::{ensure_selected, select};
 use super::purpose::Purpose;
 use super::reading::{still_names, uid_fetch};
+use super::sync::{ensure_selected, sync};
 use crate::message::headers::Person;
 use crate::message::structure::Part;
 use crate::message::transfer;
@@ -28,8 +28,8 @@ pub async fn append(
     imap.session
         .append(wire, Some(flags), None, message)
         .await?;
-    // SELECT afresh: the new message must be visible to the search.
-    select(imap, wire).await?;
+    // The new message must be in the view the search sees.
+    sync(imap, wire).await?;
     let id = message_id.trim_matches(['<', '>']);
     if id.is_empty()
         || !id
@@ -127,7 +127,7 @@ pub async fn recent_people(
     wire: &str,
     count: u32,
 ) -> Result<Vec<Person>, ImapError> {
-    let exists = select(imap, wire).await?;
+    let exists = sync(imap, wire).await?;
     if exists == 0 {
         return Ok(Vec::new());
     }

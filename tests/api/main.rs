@@ -29,4 +29,5 @@ mod reading;
 mod search;
 mod security;
 mod sessions;
+mod sync;
 mod throttle;
