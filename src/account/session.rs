@@ -223,10 +223,8 @@ impl AccountSession {
 mod tests {
     use super::*;
     use crate::account::caches::SharedCaches;
-    use crate::credentials::{EmailAddress, Password};
-    use crate::imap::fake_server::fake_server;
+    use crate::imap::fake_server::{fake_server, scripted_login};
     use crate::imap::sync::sync;
-    use crate::upstream::{Security, Upstream};
 
     /// A session over a server whose INBOX gets a message before every NOOP.
     async fn session_with_growing_inbox() -> AccountSession {
@@ -239,18 +237,7 @@ mod tests {
             format!("{untagged}{tag} OK done\r\n")
         })
         .await;
-        let credentials = Credentials {
-            email: EmailAddress::parse("ada@posta.test").unwrap(),
-            login: "ada".into(),
-            password: Password::new("secret".into()),
-            imap: Upstream::new("127.0.0.1", 1, Security::Insecure),
-            smtp: None,
-        };
-        let connector = Connector {
-            extra_ca: None,
-            timeout: Duration::from_secs(5),
-            refuse_private: false,
-        };
+        let (credentials, connector) = scripted_login(Duration::from_secs(5));
         let shared = Arc::new(SharedCaches::new(Duration::from_secs(60)));
         AccountSession::new(
             credentials,

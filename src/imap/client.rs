@@ -206,8 +206,7 @@ mod tests {
     use tokio::net::TcpListener;
 
     use super::*;
-    use crate::credentials::{EmailAddress, Password};
-    use crate::upstream::{Security, Upstream};
+    use crate::imap::fake_server::scripted_login;
 
     /// A connection to a server that accepts the login, then answers every command with
     /// `then`, or never (`None`: every command hangs, as on a stuck server).
@@ -257,18 +256,7 @@ mod tests {
     }
 
     fn client(connection: Connection) -> Client {
-        let credentials = Credentials {
-            email: EmailAddress::parse("ada@posta.test").unwrap(),
-            login: "ada".into(),
-            password: Password::new("secret".into()),
-            imap: Upstream::new("127.0.0.1", 1, Security::Insecure),
-            smtp: None,
-        };
-        let connector = Connector {
-            extra_ca: None,
-            timeout: Duration::from_secs(1),
-            refuse_private: false,
-        };
+        let (credentials, connector) = scripted_login(Duration::from_secs(1));
         Client::with_connection(Arc::new(credentials), connector, connection)
     }
 

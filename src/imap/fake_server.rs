@@ -3,11 +3,15 @@
 //! keeps each command it read.
 
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
+use super::connect::Connector;
 use super::connection::Connection;
+use crate::credentials::{Credentials, EmailAddress, Password};
+use crate::upstream::{Security, Upstream};
 
 /// The commands the server has read so far (tag left off), after the LOGIN.
 pub type Seen = Arc<Mutex<Vec<String>>>;
@@ -36,4 +40,22 @@ pub async fn fake_server(
     let imap = Connection::scripted(address).await;
     seen.lock().unwrap().clear();
     (imap, seen)
+}
+
+/// Who a client over a scripted connection is, and how it would re-open: plain text to
+/// port 1 of loopback, where nothing answers, so a test never logs in anywhere real.
+pub fn scripted_login(timeout: Duration) -> (Credentials, Connector) {
+    let credentials = Credentials {
+        email: EmailAddress::parse("ada@posta.test").unwrap(),
+        login: "ada".into(),
+        password: Password::new("secret".into()),
+        imap: Upstream::new("127.0.0.1", 1, Security::Insecure),
+        smtp: None,
+    };
+    let connector = Connector {
+        extra_ca: None,
+        timeout,
+        refuse_private: false,
+    };
+    (credentials, connector)
 }
